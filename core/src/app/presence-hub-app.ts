@@ -1,0 +1,203 @@
+import "reflect-metadata";
+import { readFileSync } from "node:fs";
+import type { Server } from "@hapi/hapi";
+import { container as globalContainer, type DependencyContainer } from "tsyringe";
+import type { LoadedConfig } from "../config/load-config.js";
+import { systemClock, type Clock } from "../contracts/clock.js";
+import type { Logger } from "../contracts/logger.js";
+import { Tokens } from "../di/tokens.js";
+import { createHttpServer } from "../http/http-server.js";
+import { registerHealthRoutes } from "../http/health-routes.js";
+import { ConnectorRegistration } from "../hub/connector-registration.js";
+import { EventBus } from "../hub/event-bus.js";
+import { Hub } from "../hub/hub.js";
+import { ServiceRegistry } from "../hub/service-registry.js";
+import { SettingsService } from "../hub/settings-service.js";
+import { BUNDLED_PLUGINS } from "../plugin/bundled-plugins.js";
+import { PluginHost } from "../plugin/plugin-host.js";
+import { isBroken, PluginLoader, type BrokenPlugin, type LoadedPlugin } from "../plugin/plugin-loader.js";
+import type { PluginService } from "../plugin/plugin-definition.js";
+import { AccountService } from "../security/account-service.js";
+import { KnexStore } from "../store/knex-store.js";
+import { SecretBox } from "../store/secret-box.js";
+import { ConfigSeeder } from "./config-seeder.js";
+import { createLogger } from "./create-logger.js";
+import { PluginError } from "../errors/plugin-error.js";
+
+export interface AppOptions {
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Plugin specifiers loaded after the configured ones (tests, demos). */
+  readonly extraPlugins?: readonly string[];
+}
+
+/** The package version, shown by `/api/v1/health` and `--version`. */
+export const VERSION: string = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+/**
+ * The composition root: builds everything from a validated configuration, in order:
+ * plugins loaded and their config checked → store opened and migrated → plugins registered in
+ * their own containers → config applied → HTTP server → hub and plugin services started.
+ * A configuration problem rejects `start()` before anything listens.
+ */
+export class PresenceHubApp {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  private storeImpl: KnexStore | null = null;
+  private hubImpl: Hub | null = null;
+  private serverImpl: Server | null = null;
+  private pluginServices: { id: string; service: PluginService }[] = [];
+  readonly bus: EventBus;
+  readonly services: ServiceRegistry;
+  private settingsImpl: SettingsService | null = null;
+  private accountsImpl: AccountService | null = null;
+  readonly container: DependencyContainer;
+
+  constructor(
+    readonly loaded: LoadedConfig,
+    private readonly options: AppOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? createLogger(loaded.config.log.level);
+    this.bus = new EventBus(this.clock, this.logger.child({ component: "bus" }));
+    this.services = new ServiceRegistry(this.logger.child({ component: "services" }), () => this.clock.now());
+    this.container = globalContainer.createChildContainer();
+  }
+
+  get store(): KnexStore {
+    return required(this.storeImpl, "store");
+  }
+  get hub(): Hub {
+    return required(this.hubImpl, "hub");
+  }
+  get server(): Server {
+    return required(this.serverImpl, "HTTP server");
+  }
+  get settings(): SettingsService {
+    return required(this.settingsImpl, "settings");
+  }
+  get accounts(): AccountService {
+    return required(this.accountsImpl, "accounts");
+  }
+
+  /** Loads plugins and opens (migrates) the store; enough for CLI commands that only touch data. */
+  async open(): Promise<{ loaded: LoadedPlugin[]; broken: BrokenPlugin[]; host: PluginHost }> {
+    const { config } = this.loaded;
+    const loader = new PluginLoader([this.loaded.baseDir, process.cwd()]);
+    const loaded: LoadedPlugin[] = [];
+    const broken: BrokenPlugin[] = [];
+    const explicit = config.plugins !== undefined;
+    for (const specifier of [...(config.plugins ?? BUNDLED_PLUGINS), ...(this.options.extraPlugins ?? [])]) {
+      try {
+        const p = await loader.load(specifier);
+        (isBroken(p) ? broken : loaded).push(p as never);
+      } catch (e) {
+        if (!explicit && e instanceof PluginError && BUNDLED_PLUGINS.includes(specifier)) {
+          this.logger.warn({ plugin: specifier }, "bundled plugin not installed; skipped");
+          continue;
+        }
+        throw e;
+      }
+    }
+    for (const b of broken) this.logger.error({ plugin: b.specifier, reason: b.error }, "plugin cannot be loaded; the hub runs without it");
+    const host = new PluginHost(loaded, config.pluginOptions);
+    host.validateConfigs();
+    const box = SecretBox.loadOrCreate(this.loaded.keyFile);
+    this.storeImpl = new KnexStore(
+      config.store,
+      box,
+      this.logger.child({ component: "store" }),
+      loaded.filter((p) => p.definition.migrations?.length).map((p) => ({ owner: p.definition.id, migrations: p.definition.migrations! })),
+    );
+    await this.storeImpl.open();
+    this.accountsImpl = new AccountService(this.storeImpl);
+    return { loaded, broken, host };
+  }
+
+  async start(): Promise<void> {
+    const { loaded, broken, host } = await this.open();
+    try {
+      await this.build(loaded, broken, host);
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  private async build(loaded: LoadedPlugin[], broken: BrokenPlugin[], host: PluginHost): Promise<void> {
+    const { config } = this.loaded;
+    const store = this.store;
+    this.settingsImpl = new SettingsService(store.settings, this.bus);
+    const hub = new Hub({ store, bus: this.bus, settings: this.settingsImpl, services: this.services, clock: this.clock, logger: this.logger.child({ component: "hub" }) });
+    this.hubImpl = hub;
+    const c = this.container;
+    c.register(Tokens.Store, { useValue: store });
+    c.register(Tokens.Database, { useValue: store.knex });
+    c.register(Tokens.EventBus, { useValue: this.bus });
+    c.register(Tokens.Settings, { useValue: this.settingsImpl });
+    c.register(Tokens.Clock, { useValue: this.clock });
+    c.register(Tokens.Hub, { useValue: hub });
+    c.register(Tokens.Logger, { useValue: this.logger });
+
+    for (const b of broken) this.services.addFailed(`plugin:${b.id}`, "plugin", b.error);
+    const httpRegistrations: { id: string; register: (s: Server) => void | Promise<void> }[] = [];
+    for (const plugin of loaded) {
+      const id = plugin.definition.id;
+      try {
+        const contributions = await host.register(plugin, c, this.logger.child({ plugin: id }));
+        for (const s of contributions.settings) this.settingsImpl.define(s.key, s.schema, s.defaultValue, s.description);
+        for (const t of contributions.connectorTypes) hub.registerConnectorType(new ConnectorRegistration(t, id, contributions.container));
+        for (const r of contributions.rankingRules) hub.addRankingRule(r);
+        for (const f of contributions.forwardClassifiers) hub.addForwardClassifier(f);
+        for (const n of contributions.notifiers) this.bus.register(n);
+        for (const h of contributions.http) httpRegistrations.push({ id, register: h });
+        for (const s of contributions.services) this.pluginServices.push({ id: `plugin:${id}/${s.name}`, service: s });
+      } catch (e) {
+        this.logger.error({ plugin: id, err: e }, "plugin register() failed; the hub runs without it");
+        this.services.addFailed(`plugin:${id}`, "plugin", `register() failed: ${(e as Error).message}`);
+      }
+    }
+
+    const seeder = new ConfigSeeder(config, hub, this.settingsImpl, store);
+    seeder.validate();
+    await this.settingsImpl.load();
+    await hub.load();
+    await seeder.apply();
+
+    const server = createHttpServer(config.http, this.accounts, this.logger.child({ component: "http" }));
+    this.serverImpl = server;
+    registerHealthRoutes(server, this.services, VERSION);
+    for (const h of httpRegistrations) {
+      try {
+        await h.register(server);
+      } catch (e) {
+        this.logger.error({ plugin: h.id, err: e }, "plugin failed to register its routes");
+        if (!this.services.has(`plugin:${h.id}`)) this.services.addFailed(`plugin:${h.id}`, "plugin", `routes failed: ${(e as Error).message}`);
+      }
+    }
+    await server.start();
+    this.logger.info({ url: server.info.uri, store: store.dialect }, "presence hub listening");
+
+    await this.services.start("hub");
+    for (const { id, service } of this.pluginServices) {
+      this.services.add(id, "plugin", () => service.start(), () => service.stop());
+      await this.services.start(id);
+    }
+  }
+
+  /** Stops services, flushes presence, closes the HTTP server and the store. Safe to call twice. */
+  async stop(): Promise<void> {
+    for (const { id } of [...this.pluginServices].reverse()) if (this.services.has(id)) await this.services.stop(id);
+    if (this.hubImpl && this.services.has("hub")) await this.services.stop("hub");
+    if (this.hubImpl) await this.hubImpl.flush();
+    if (this.serverImpl) await this.serverImpl.stop({ timeout: 2000 });
+    this.serverImpl = null;
+    if (this.storeImpl) await this.storeImpl.close();
+    this.storeImpl = null;
+  }
+}
+
+function required<T>(value: T | null, what: string): T {
+  if (value === null) throw new Error(`${what} is not ready: call start() first`);
+  return value;
+}

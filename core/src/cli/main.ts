@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+import "reflect-metadata";
+import { readFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import { loadConfig } from "../config/load-config.js";
+import { ConfigError } from "../errors/config-error.js";
+import { PluginError } from "../errors/plugin-error.js";
+import { PresenceHubApp, VERSION } from "../app/presence-hub-app.js";
+import { createLogger } from "../app/create-logger.js";
+import { importUsersCsv } from "../users/csv-user-import.js";
+import type { Role } from "../contracts/store.js";
+
+/** Exit code for configuration problems (nothing was started). */
+export const EXIT_CONFIG = 2;
+
+const program = new Command("presence-hub")
+  .description("presence-hub: SIP SIMPLE and CTI presence, merged by rules, pushed live to attendant consoles")
+  .version(VERSION)
+  .showHelpAfterError();
+
+const configOption = () => new Option("-c, --config <file>", "configuration file (YAML); default: $PRESENCE_HUB_CONFIG");
+
+program
+  .command("start")
+  .description("run the hub")
+  .addOption(configOption())
+  .action(async (opts: { config?: string }) => {
+    const app = new PresenceHubApp(loadConfig(opts.config));
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      app.logger.info({ signal }, "stopping");
+      await app.stop();
+      process.exit(0);
+    };
+    process.on("SIGINT", () => void shutdown("SIGINT"));
+    process.on("SIGTERM", () => void shutdown("SIGTERM"));
+    await app.start();
+    process.stdout.write(`presence-hub ${VERSION} listening on ${app.server.info.uri} (store: ${app.store.dialect})\n`);
+  });
+
+program
+  .command("migrate")
+  .description("apply pending database migrations (core and plugins) and exit")
+  .addOption(configOption())
+  .action(async (opts: { config?: string }) => {
+    await withStore(opts.config, async (app) => {
+      const applied = await app.store.appliedMigrations();
+      process.stdout.write(`schema is current: ${applied.length} migrations applied\n`);
+    });
+  });
+
+const users = program.command("users").description("manage users");
+users
+  .command("import <file>")
+  .description("import users from CSV (username, displayName, firstExtension, sipUri, voicemailNumber)")
+  .addOption(configOption())
+  .action(async (file: string, opts: { config?: string }) => {
+    const text = readFileSync(file);
+    await withStore(opts.config, async (app) => {
+      const report = await importUsersCsv(text, (u) => app.store.users.upsert(u));
+      process.stdout.write(`created ${report.created}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.errors.length}\n`);
+      for (const e of report.errors) process.stderr.write(`${file}:${e.line}: ${e.username ?? "(no username)"}: ${e.reason}\n`);
+      if (report.errors.length) process.exitCode = 1;
+    });
+  });
+
+const admin = program.command("admin").description("manage admin and operator accounts");
+admin
+  .command("add <name>")
+  .description("add (or reset) an account; the password is read from stdin")
+  .requiredOption("--password-stdin", "read the password from standard input")
+  .addOption(new Option("--role <role>", "account role").choices(["admin", "operator"]).default("admin"))
+  .addOption(configOption())
+  .action(async (name: string, opts: { config?: string; role: Role }) => {
+    const password = readFileSync(0, "utf8").replace(/\r?\n$/, "");
+    await withStore(opts.config, async (app) => {
+      await app.accounts.addAccount(name, password, opts.role);
+      process.stdout.write(`account ${name} (${opts.role}) saved\n`);
+    });
+  });
+
+const token = program.command("token").description("manage API tokens");
+token
+  .command("create")
+  .description("create an API token and print it (shown once; stored hashed)")
+  .addOption(new Option("--role <role>", "token role").choices(["admin", "operator"]).makeOptionMandatory())
+  .option("--label <label>", "what the token is for", "")
+  .addOption(configOption())
+  .action(async (opts: { config?: string; role: Role; label: string }) => {
+    await withStore(opts.config, async (app) => {
+      const { token: value } = await app.accounts.createToken(opts.role, opts.label);
+      process.stdout.write(value + "\n");
+    });
+  });
+
+/** Runs a data-only command: plugins loaded (for their migrations), store opened, then closed. */
+async function withStore(configFile: string | undefined, work: (app: PresenceHubApp) => Promise<void>): Promise<void> {
+  const loaded = loadConfig(configFile);
+  const app = new PresenceHubApp(loaded, { logger: createLogger(process.env.PRESENCE_HUB_CLI_LOG ?? "warn", process.stderr) });
+  try {
+    await app.open();
+    await work(app);
+  } finally {
+    await app.stop();
+  }
+}
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof ConfigError || e instanceof PluginError) {
+    process.stderr.write(`presence-hub: ${e.message}\n`);
+    if (e instanceof ConfigError && e.issues.length > 1) for (const i of e.issues) process.stderr.write(`  - ${i.path ? `${i.path}: ` : ""}${i.message}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  process.stderr.write(`presence-hub: ${(e as Error).stack ?? String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,98 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { ConfigError } from "../errors/config-error.js";
+import { SchemaValidator } from "../util/schema-validator.js";
+import { HubConfigSchema, type HubConfig } from "./hub-config-schema.js";
+
+/** A validated configuration with every relative path resolved. */
+export interface LoadedConfig {
+  readonly config: HubConfig;
+  /** The config file, or null when running on built-in defaults. */
+  readonly file: string | null;
+  /** Folder relative paths resolve against: the config file's folder, else the working directory. */
+  readonly baseDir: string;
+  readonly dataDir: string;
+  readonly keyFile: string;
+}
+
+/** Environment variable naming the config file when `--config` is not given. */
+export const CONFIG_ENV = "PRESENCE_HUB_CONFIG";
+/**
+ * Prefix of per-key overrides: `PRESENCE_HUB__HTTP__PORT=9000` sets `http.port`. Values are read
+ * as YAML scalars, so numbers and booleans keep their type.
+ */
+export const OVERRIDE_PREFIX = "PRESENCE_HUB__";
+
+const validator = new SchemaValidator(HubConfigSchema, "invalid configuration");
+
+/**
+ * Reads, overrides and validates the configuration. Throws {@link ConfigError} naming every bad
+ * key; nothing is started by the caller in that case.
+ */
+export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): LoadedConfig {
+  const chosen = file ?? env[CONFIG_ENV] ?? null;
+  const absolute = chosen ? path.resolve(cwd, chosen) : null;
+  let raw: unknown = {};
+  if (absolute) {
+    let text: string;
+    try {
+      text = readFileSync(absolute, "utf8");
+    } catch (e) {
+      throw new ConfigError(`cannot read config file ${absolute}`, [{ path: "", message: (e as Error).message }]);
+    }
+    raw = parseConfigText(text, absolute);
+  }
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError(`invalid configuration in ${absolute}`, [{ path: "", message: "the file must hold a YAML mapping (key: value lines)" }]);
+  }
+  applyOverrides(raw as Record<string, unknown>, env);
+  const config = validator.validate(raw);
+  const baseDir = absolute ? path.dirname(absolute) : cwd;
+  const resolve = (p: string) => path.resolve(baseDir, p);
+  const store = config.store;
+  if (isPostgres(store.client)) {
+    if (!store.connection) throw new ConfigError("invalid configuration", [{ path: "store.connection", message: `is required when store.client is ${store.client}` }]);
+  } else {
+    if (store.connection) throw new ConfigError("invalid configuration", [{ path: "store.connection", message: `is for PostgreSQL; SQLite uses store.filename` }]);
+    const filename = store.filename ?? path.join(config.dataDir, "presence-hub.sqlite");
+    store.filename = filename === ":memory:" ? filename : resolve(filename);
+  }
+  return { config, file: absolute, baseDir, dataDir: resolve(config.dataDir), keyFile: resolve(config.secrets.keyFile) };
+}
+
+export function isPostgres(client: string): boolean {
+  return client === "pg" || client === "postgres" || client === "postgresql";
+}
+
+/** Parses YAML with limits against alias bombs; errors carry the line and column. */
+export function parseConfigText(text: string, where: string): unknown {
+  try {
+    return parseYaml(text, { maxAliasCount: 100, prettyErrors: true, uniqueKeys: true });
+  } catch (e) {
+    if (e instanceof YAMLParseError) {
+      const pos = e.linePos?.[0];
+      throw new ConfigError(`invalid YAML in ${where}`, [
+        { path: pos ? `line ${pos.line}, column ${pos.col}` : "", message: e.message.split("\n")[0]! },
+      ]);
+    }
+    throw e;
+  }
+}
+
+function applyOverrides(target: Record<string, unknown>, env: NodeJS.ProcessEnv): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (!name.startsWith(OVERRIDE_PREFIX) || value === undefined) continue;
+    const keys = name
+      .slice(OVERRIDE_PREFIX.length)
+      .split("__")
+      .map((k) => k.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
+    let node: Record<string, unknown> = target;
+    for (const key of keys.slice(0, -1)) {
+      const next = node[key];
+      if (next === null || typeof next !== "object" || Array.isArray(next)) node[key] = {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[keys[keys.length - 1]!] = parseConfigText(value, `environment variable ${name}`);
+  }
+}

@@ -1,0 +1,95 @@
+import type { Clock, TimerHandle } from "../contracts/clock.js";
+import type { Logger } from "../contracts/logger.js";
+import type { HistoryRow, PresenceRepository, SourceKey, SourceRow, StateRow } from "../contracts/store.js";
+import type { FieldSlot } from "./field-slot.js";
+
+/** How long changes gather before one transaction writes them. */
+export const FLUSH_INTERVAL_MS = 50;
+
+/**
+ * Write-behind for presence: the hot path only marks slots dirty; every {@link FLUSH_INTERVAL_MS}
+ * one transaction writes the current state of every dirty slot (so ten changes of one user in a
+ * window cost one row). A failed write keeps everything pending and retries with backoff.
+ */
+export class PresenceWriter {
+  private dirty = new Set<FieldSlot>();
+  private removed: SourceKey[] = [];
+  private history: HistoryRow[] = [];
+  private timer: TimerHandle | null = null;
+  private writing: Promise<void> | null = null;
+  private failures = 0;
+
+  constructor(
+    private readonly repository: PresenceRepository,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  /** The slot's state or reports changed. */
+  markDirty(slot: FieldSlot): void {
+    this.dirty.add(slot);
+    this.schedule();
+  }
+
+  /** A source's row must go (the source withdrew). */
+  markRemoved(key: SourceKey): void {
+    this.removed.push(key);
+    this.schedule();
+  }
+
+  /** A status change worth a history entry. */
+  recordHistory(row: HistoryRow): void {
+    this.history.push(row);
+    this.schedule();
+  }
+
+  /** Writes everything pending now; resolves when it is durable. */
+  async flush(): Promise<void> {
+    if (this.timer) {
+      this.clock.clearTimeout(this.timer);
+      this.timer = null;
+    }
+    while (this.writing) await this.writing;
+    if (this.dirty.size === 0 && this.removed.length === 0 && this.history.length === 0) return;
+    const slots = this.dirty;
+    const removed = this.removed;
+    const history = this.history;
+    this.dirty = new Set();
+    this.removed = [];
+    this.history = [];
+    const sources: SourceRow[] = [];
+    const states: StateRow[] = [];
+    for (const slot of slots) {
+      for (const obs of slot.reports.values()) {
+        sources.push({ username: slot.username, field: slot.field, source: obs.source, report: obs.report, at: obs.at });
+      }
+      if (slot.state) states.push({ username: slot.username, field: slot.field, state: slot.state });
+    }
+    this.writing = this.repository
+      .write({ sources, removedSources: removed, states, history })
+      .then(() => {
+        this.failures = 0;
+      })
+      .catch((e: unknown) => {
+        this.failures++;
+        this.logger.error({ err: e, failures: this.failures }, "presence write failed; will retry");
+        for (const s of slots) this.dirty.add(s);
+        this.removed.unshift(...removed);
+        this.history.unshift(...history);
+        this.schedule();
+      })
+      .finally(() => {
+        this.writing = null;
+      });
+    await this.writing;
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    const delay = this.failures === 0 ? FLUSH_INTERVAL_MS : Math.min(30_000, FLUSH_INTERVAL_MS * 2 ** this.failures);
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, delay);
+  }
+}

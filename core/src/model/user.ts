@@ -1,0 +1,23 @@
+/**
+ * A person whose presence the hub shows (DESIGN §2).
+ *
+ * `firstExtension` keys telephony presence, `sipUri` keys rich presence. Either may be absent:
+ * the matching field then shows `user-not-configured`.
+ */
+export interface User {
+  /** Unique login-style name; the key of the public API (`/users/{username}`). */
+  readonly username: string;
+  readonly displayName: string;
+  readonly firstExtension: string | null;
+  readonly sipUri: string | null;
+  readonly voicemailNumber: string | null;
+  /** Where the record came from: `manual`, `config`, `csv`, or a directory plugin's id. */
+  readonly origin: string;
+}
+
+/** The fields an admin or an import can set. */
+export type UserInput = Omit<User, "origin"> & { origin?: string };
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
+/** Dial strings: digits with an optional leading `+`, and `*`/`#` feature codes. */
+export const EXTENSION_PATTERN = /^\+?[0-9*#]{1,32}$/;

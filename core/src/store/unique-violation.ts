@@ -1,0 +1,17 @@
+import { ConflictError } from "../errors/conflict-error.js";
+
+/**
+ * Turns a database unique-constraint error into a {@link ConflictError} naming the field, for
+ * SQLite ("UNIQUE constraint failed: users.first_extension") and PostgreSQL (code 23505,
+ * constraint `users_first_extension_unique`). Other errors are returned unchanged.
+ */
+export function translateUniqueViolation(error: unknown, columns: Readonly<Record<string, string>>, value: (field: string) => string): unknown {
+  const e = error as { code?: string; message?: string; constraint?: string; detail?: string };
+  const isUnique = e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || e.code === "23505";
+  if (!isUnique) return error;
+  const text = `${e.constraint ?? ""} ${e.message ?? ""} ${e.detail ?? ""}`;
+  for (const [column, field] of Object.entries(columns)) {
+    if (text.includes(column)) return new ConflictError(field, value(field));
+  }
+  return error;
+}
