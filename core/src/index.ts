@@ -35,3 +35,5 @@ export type { Principal } from "./security/account-service.js";
 export { PresenceHubApp, type AppOptions } from "./app/presence-hub-app.js";
 export { loadConfig, type LoadedConfig } from "./config/load-config.js";
 export { importUsersCsv, type CsvImportReport, type CsvRowError } from "./users/csv-user-import.js";
+/** TypeBox, re-exported so plugins build schemas with the core's copy. */
+export { Type, type Static, type TSchema, type TObject } from "@sinclair/typebox";

@@ -15,8 +15,11 @@ export interface ConnectorType<S extends TObject = TObject> {
   readonly description: string;
   /** Which presence fields instances can serve. */
   readonly fields: readonly PresenceField[];
-  /** How the core's `cti-over-sip` rule ranks it. */
-  readonly sourceClass: SourceClass;
+  /**
+   * How the core's `cti-over-sip` rule ranks instances: fixed for the type, or chosen from an
+   * instance's settings (e.g. a push source that carries CTI data).
+   */
+  readonly sourceClass: SourceClass | ((settings: Static<S>) => SourceClass);
   /**
    * Settings schema (TypeBox). Keep operational fields optional: an enabled connector with
    * incomplete settings is a state (`server-not-configured`), not a config error.

@@ -1,4 +1,4 @@
-import type { Static, TSchema } from "@sinclair/typebox";
+import type { Static, TObject, TSchema } from "@sinclair/typebox";
 import type { Server } from "@hapi/hapi";
 import type { DependencyContainer } from "tsyringe";
 import type { Logger } from "../contracts/logger.js";
@@ -32,7 +32,7 @@ export interface PluginRegistrar<Config = unknown> {
   readonly container: DependencyContainer;
   readonly logger: Logger;
   /** Offers a connector type (`type:` in connector configs). */
-  connectorType(type: ConnectorType): void;
+  connectorType<S extends TObject>(type: ConnectorType<S>): void;
   /** Adds a source-ranking rule; its place in the order comes from `presence.rankingRules`. */
   rankingRule(rule: SourceRankingRule): void;
   /** Adds a forward classifier (asked in plugin order). */

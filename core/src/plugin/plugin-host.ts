@@ -81,7 +81,7 @@ export class PluginHost {
       config,
       container,
       logger,
-      connectorType: (t) => (guard("connectorType"), c.connectorTypes.push(t)),
+      connectorType: (t) => (guard("connectorType"), c.connectorTypes.push(t as unknown as ConnectorType)),
       rankingRule: (r) => (guard("rankingRule"), c.rankingRules.push(r)),
       forwardClassifier: (f) => (guard("forwardClassifier"), c.forwardClassifiers.push(f)),
       setting: (key, schema, defaultValue, description) => (guard("setting"), c.settings.push({ key, schema, defaultValue, description })),
