@@ -76,7 +76,8 @@ export function parseConfigText(text: string, where: string): unknown {
         { path: pos ? `line ${pos.line}, column ${pos.col}` : "", message: e.message.split("\n")[0]! },
       ]);
     }
-    throw e;
+    // The yaml library throws plain errors for resource-exhaustion guards (alias bombs).
+    throw new ConfigError(`invalid YAML in ${where}`, [{ path: "", message: (e as Error).message }]);
   }
 }
 

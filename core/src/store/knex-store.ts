@@ -64,10 +64,10 @@ export class KnexStore implements Store {
   }
 
   async open(): Promise<void> {
-    if (this.dialect === "postgres" && this.config.schema && this.config.schema !== "public") {
-      await this.knex.raw(`create schema if not exists "${this.config.schema}"`);
-    }
-    await this.migrator.migrate([{ owner: "core", migrations: coreMigrations }, ...this.pluginMigrations]);
+    const schema = this.dialect === "postgres" && this.config.schema && this.config.schema !== "public" ? this.config.schema : null;
+    await this.migrator.migrate([{ owner: "core", migrations: coreMigrations }, ...this.pluginMigrations], async () => {
+      if (schema) await this.knex.raw(`create schema if not exists "${schema}"`);
+    });
   }
 
   /** Names of applied migrations (for readiness checks and `presence-hub migrate`). */

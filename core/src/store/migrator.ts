@@ -25,11 +25,13 @@ export class Migrator {
     private readonly logger: Logger,
   ) {}
 
-  async migrate(sets: readonly MigrationSet[]): Promise<string[]> {
-    await this.ensureTable();
+  /** Applies what is pending; `prepare` (e.g. creating the schema) runs first, under the same lock. */
+  async migrate(sets: readonly MigrationSet[], prepare?: () => Promise<void>): Promise<string[]> {
     const lock = this.dialect === "postgres" ? await this.knex.client.acquireConnection() : null;
     try {
       if (lock) await this.knex.raw("select pg_advisory_lock(?)", [PG_LOCK_KEY]).connection(lock);
+      if (prepare) await prepare();
+      await this.ensureTable();
       const umzug = new Umzug({
         migrations: sets.flatMap((set) =>
           set.migrations.map((m) => {

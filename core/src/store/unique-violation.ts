@@ -9,7 +9,10 @@ export function translateUniqueViolation(error: unknown, columns: Readonly<Recor
   const e = error as { code?: string; message?: string; constraint?: string; detail?: string };
   const isUnique = e.code === "SQLITE_CONSTRAINT_UNIQUE" || e.code === "SQLITE_CONSTRAINT_PRIMARYKEY" || e.code === "23505";
   if (!isUnique) return error;
-  const text = `${e.constraint ?? ""} ${e.message ?? ""} ${e.detail ?? ""}`;
+  // knex prefixes the message with the SQL (which names every column): look only at the
+  // part that names the violated constraint.
+  const sqlite = /constraint failed: (.*)$/.exec(e.message ?? "");
+  const text = e.code === "23505" ? `${e.constraint ?? ""} ${e.detail ?? ""}` : (sqlite?.[1] ?? "");
   for (const [column, field] of Object.entries(columns)) {
     if (text.includes(column)) return new ConflictError(field, value(field));
   }

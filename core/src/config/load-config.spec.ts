@@ -1,0 +1,106 @@
+import { expect } from "chai";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ConfigError } from "../errors/config-error.js";
+import { loadConfig } from "./load-config.js";
+
+function write(text: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "ph-config-"));
+  const file = path.join(dir, "hub.yaml");
+  writeFileSync(file, text);
+  return file;
+}
+
+function issuesOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    loadConfig(write(text), env);
+  } catch (e) {
+    expect(e).to.be.instanceOf(ConfigError);
+    return (e as ConfigError).issues.map((i) => `${i.path}: ${i.message}`);
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("loadConfig", () => {
+  it("accepts the DESIGN §4 example and resolves relative paths against the file's folder", () => {
+    const file = write(`
+http: { port: 8080 }
+store: { client: sqlite3, filename: data/presence-hub.sqlite }
+presence: { preferredServer: pbx-main, monitorAll: false }
+telephony: { voicemailPilot: "8000" }
+connectors:
+  - { id: pbx-main, type: sip-simple, enabled: true, server: "192.0.2.10:5060",
+      protocol: udp, uri: "hub@192.0.2.10", authId: hub, password: secret, domain: 192.0.2.10 }
+users:
+  - { username: alice, displayName: Alice Example, firstExtension: "1001",
+      sipUri: "sip:alice@192.0.2.10", voicemailNumber: "8001" }
+`);
+    const loaded = loadConfig(file, {});
+    expect(loaded.config.store.filename).to.equal(path.join(path.dirname(file), "data/presence-hub.sqlite"));
+    expect(loaded.keyFile).to.equal(path.join(path.dirname(file), "data/secret.key"));
+    expect(loaded.config.connectors[0]).to.include({ id: "pbx-main", server: "192.0.2.10:5060" });
+    expect(loaded.config.http.host).to.equal("0.0.0.0");
+  });
+
+  it("runs on defaults without a file", () => {
+    const loaded = loadConfig(undefined, {}, "/tmp");
+    expect(loaded.file).to.equal(null);
+    expect(loaded.config.store.filename).to.equal("/tmp/data/presence-hub.sqlite");
+    expect(loaded.config.http.port).to.equal(8080);
+  });
+
+  it("names every bad key", () => {
+    const issues = issuesOf(`
+http: { port: "eighty", extra: 1 }
+telephony: { voicemailPilot: "80 00" }
+connectors:
+  - { id: "Bad Id", type: sip-simple }
+users:
+  - { username: alice, firstExtension: 1001x }
+unknownTop: 1
+`);
+    expect(issues).to.include.members([
+      "http.port: must be a whole number, got string \"eighty\"",
+      "unknownTop: unknown key (allowed: http, dataDir, store, secrets, log, plugins, pluginOptions, presence, telephony, connectors, users)",
+    ]);
+    expect(issues.some((i) => i.startsWith("http.extra: unknown key"))).to.equal(true);
+    expect(issues.some((i) => i.startsWith("telephony.voicemailPilot: must be"))).to.equal(true);
+    expect(issues.some((i) => i.startsWith("connectors[0].id: must be a short id"))).to.equal(true);
+    expect(issues.some((i) => i.startsWith("users[0].firstExtension:"))).to.equal(true);
+  });
+
+  it("reports YAML syntax errors with line and column", () => {
+    const issues = issuesOf("http:\n  port: [1, 2\n");
+    expect(issues[0]).to.match(/^line \d+, column \d+: /);
+  });
+
+  it("refuses alias bombs instead of expanding them", () => {
+    const lines = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (let i = 0; i < 12; i++) lines.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`);
+    const started = Date.now();
+    expect(() => loadConfig(write(lines.join("\n")), {})).to.throw(ConfigError);
+    expect(Date.now() - started).to.be.below(2000);
+  });
+
+  it("requires a connection URL for PostgreSQL and rejects one for SQLite", () => {
+    expect(issuesOf("store: { client: pg }")).to.deep.equal(["store.connection: is required when store.client is pg"]);
+    expect(issuesOf("store: { client: sqlite3, connection: 'postgres://x' }")[0]).to.match(/^store.connection: is for PostgreSQL/);
+  });
+
+  it("applies PRESENCE_HUB__ overrides with typed values, and PRESENCE_HUB_CONFIG", () => {
+    const file = write("http: { port: 8080 }\n");
+    const loaded = loadConfig(undefined, { PRESENCE_HUB_CONFIG: file, PRESENCE_HUB__HTTP__PORT: "9090", PRESENCE_HUB__PRESENCE__MONITOR_ALL: "true" });
+    expect(loaded.file).to.equal(file);
+    expect(loaded.config.http.port).to.equal(9090);
+    expect(loaded.config.presence.monitorAll).to.equal(true);
+  });
+
+  it("says which file it cannot read", () => {
+    expect(() => loadConfig("/nonexistent/hub.yaml", {})).to.throw(ConfigError, /cannot read config file \/nonexistent\/hub.yaml/);
+  });
+
+  it("rejects a file that is not a mapping", () => {
+    expect(issuesOf("- just\n- a list\n")[0]).to.match(/YAML mapping/);
+  });
+});
