@@ -8,6 +8,7 @@ import type { Logger } from "../contracts/logger.js";
 import { Tokens } from "../di/tokens.js";
 import { createHttpServer } from "../http/http-server.js";
 import { registerHealthRoutes } from "../http/health-routes.js";
+import { registerServiceRoutes } from "../http/service-routes.js";
 import { ConnectorRegistration } from "../hub/connector-registration.js";
 import { EventBus } from "../hub/event-bus.js";
 import { Hub } from "../hub/hub.js";
@@ -167,6 +168,7 @@ export class PresenceHubApp {
     const server = createHttpServer(config.http, this.accounts, this.logger.child({ component: "http" }));
     this.serverImpl = server;
     registerHealthRoutes(server, this.services, VERSION);
+    registerServiceRoutes(server, this.services);
     for (const h of httpRegistrations) {
       try {
         await h.register(server);
