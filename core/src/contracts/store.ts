@@ -2,7 +2,7 @@ import type { Knex } from "knex";
 import type { PresenceField } from "../model/presence-status.js";
 import type { RichState, TelephonyState } from "../model/presence-state.js";
 import type { RichReport, TelephonyReport } from "../model/observation.js";
-import type { User, UserInput } from "../model/user.js";
+import type { User } from "../model/user.js";
 
 /**
  * Persistence of everything the hub keeps: users, settings, connector configurations (secrets
@@ -35,7 +35,7 @@ export interface UserRepository {
   list(): Promise<User[]>;
   get(username: string): Promise<User | null>;
   /** Creates or replaces by username. */
-  upsert(user: UserInput): Promise<"created" | "updated" | "unchanged">;
+  upsert(user: User): Promise<"created" | "updated" | "unchanged">;
   remove(username: string): Promise<boolean>;
 }
 

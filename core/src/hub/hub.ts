@@ -446,7 +446,9 @@ export class Hub implements ConnectorRuntimeDelegate {
       const sources: RankedSource[] = [];
       for (const c of this.connectors.values()) {
         const def = c.registration?.definition;
-        if (!c.serving || !def || !def.fields.includes(field)) continue;
+        if (!c.serving || !def) continue;
+        const fields = typeof def.fields === "function" ? def.fields(c.settings as never) : def.fields;
+        if (!fields.includes(field)) continue;
         const sourceClass = typeof def.sourceClass === "function" ? def.sourceClass(c.settings as never) : def.sourceClass;
         sources.push({ id: c.id, type: def.type, sourceClass, position: c.record.position });
       }

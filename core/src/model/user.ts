@@ -15,8 +15,15 @@ export interface User {
   readonly origin: string;
 }
 
-/** The fields an admin or an import can set. */
-export type UserInput = Omit<User, "origin"> & { origin?: string };
+/** A user as an admin, an import or the config gives it: only the username is required. */
+export interface UserInput {
+  readonly username: string;
+  readonly displayName?: string | null;
+  readonly firstExtension?: string | null;
+  readonly sipUri?: string | null;
+  readonly voicemailNumber?: string | null;
+  readonly origin?: string;
+}
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 /** Dial strings: digits with an optional leading `+`, and `*`/`#` feature codes. */

@@ -13,8 +13,8 @@ export interface ConnectorType<S extends TObject = TObject> {
   readonly type: string;
   /** One line for the admin UI. */
   readonly description: string;
-  /** Which presence fields instances can serve. */
-  readonly fields: readonly PresenceField[];
+  /** Which presence fields instances serve: fixed for the type, or chosen from an instance's settings. */
+  readonly fields: readonly PresenceField[] | ((settings: Static<S>) => readonly PresenceField[]);
   /**
    * How the core's `cti-over-sip` rule ranks instances: fixed for the type, or chosen from an
    * instance's settings (e.g. a push source that carries CTI data).

@@ -13,7 +13,7 @@ export default definePlugin({
     plugin.connectorType({
       type: "http-push",
       description: "Presence pushed over HTTP (JSON) by another system",
-      fields: ["telephony", "rich"],
+      fields: (s: PushSettings) => s.fields,
       sourceClass: (s: PushSettings) => s.sourceClass,
       settingsSchema: PushSettings,
       secretSettings: ["token"],

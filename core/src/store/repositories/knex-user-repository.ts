@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import type { UserRepository } from "../../contracts/store.js";
-import type { User, UserInput } from "../../model/user.js";
+import type { User } from "../../model/user.js";
 import { sipUriKey } from "../../util/sip-uri-key.js";
 import { translateUniqueViolation } from "../unique-violation.js";
 
@@ -27,7 +27,7 @@ export class KnexUserRepository implements UserRepository {
     return row ? toUser(row) : null;
   }
 
-  async upsert(user: UserInput): Promise<"created" | "updated" | "unchanged"> {
+  async upsert(user: User): Promise<"created" | "updated" | "unchanged"> {
     const now = Date.now();
     const row = {
       username: user.username,
@@ -36,7 +36,7 @@ export class KnexUserRepository implements UserRepository {
       sip_uri: user.sipUri,
       sip_uri_key: user.sipUri ? sipUriKey(user.sipUri) : null,
       voicemail_number: user.voicemailNumber,
-      origin: user.origin ?? "manual",
+      origin: user.origin,
     };
     try {
       return await this.knex.transaction(async (trx) => {
