@@ -27,6 +27,7 @@ export * from "./plugin/plugin-definition.js";
 export * from "./store/migration.js";
 export * from "./util/sip-uri-key.js";
 export * from "./util/schema-validator.js";
+export * from "./util/string-enum.js";
 export type { Hub, ConnectorInfo } from "./hub/hub.js";
 export type { EventBus } from "./hub/event-bus.js";
 export type { SettingsService } from "./hub/settings-service.js";

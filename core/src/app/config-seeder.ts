@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { HubConfig } from "../config/hub-config-schema.js";
 import type { Store } from "../contracts/store.js";
 import { ConfigError, type ConfigIssue } from "../errors/config-error.js";
+import { ConflictError } from "../errors/conflict-error.js";
 import type { Hub } from "../hub/hub.js";
 import type { SettingsService } from "../hub/settings-service.js";
 import { validateUser } from "../hub/validate-user.js";
@@ -80,7 +81,7 @@ export class ConfigSeeder {
       const { id, type, enabled, ...settings } = entry;
       await this.once("connector", id, { ...entry, position: i }, () => this.hub.saveConnector({ id, type, enabled, position: i, settings }));
     }
-    for (const entry of this.config.users) {
+    for (const [i, entry] of this.config.users.entries()) {
       await this.once("user", entry.username, entry, () =>
         this.hub.saveUser({
           username: entry.username,
@@ -89,6 +90,12 @@ export class ConfigSeeder {
           sipUri: entry.sipUri ?? null,
           voicemailNumber: entry.voicemailNumber ?? null,
           origin: "config",
+        }).catch((e: unknown) => {
+          // The file clashes with a user added since (UI, import): the admin must decide.
+          if (e instanceof ConflictError) {
+            throw new ConfigError("invalid configuration", [{ path: `users[${i}].${e.field}`, message: `"${e.value}" is already used by another user in the store; change it here or there` }]);
+          }
+          throw e;
         }),
       );
     }

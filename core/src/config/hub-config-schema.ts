@@ -1,4 +1,5 @@
 import { Type, type Static } from "@sinclair/typebox";
+import { StringEnum } from "../util/string-enum.js";
 
 /** `host[:port]` or `[v6]:port`; the SIP default port applies when it is left out. */
 export const HostPort = Type.String({
@@ -38,10 +39,7 @@ export type ConnectorEntry = Static<typeof ConnectorEntry>;
  */
 export const StoreConfig = Type.Object(
   {
-    client: Type.Union(
-      ["sqlite3", "better-sqlite3", "sqlite", "pg", "postgres", "postgresql"].map((c) => Type.Literal(c)),
-      { default: "sqlite3" },
-    ),
+    client: StringEnum(["sqlite3", "better-sqlite3", "sqlite", "pg", "postgres", "postgresql"], { default: "sqlite3" }),
     /** SQLite file; relative paths resolve against the config file's folder. */
     filename: Type.Optional(Type.String({ minLength: 1 })),
     /** PostgreSQL connection URL. */
@@ -75,7 +73,7 @@ export const HubConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     log: Type.Object(
-      { level: Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)), { default: "info" }) },
+      { level: StringEnum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { default: "info" }) },
       { additionalProperties: false, default: {} },
     ),
     /** Plugin packages to load, in order; defaults to the bundled set. */

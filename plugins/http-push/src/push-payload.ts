@@ -1,7 +1,7 @@
-import { Type, type Static, type Observation, type UserKey } from "@presence-hub/core";
+import { StringEnum, Type, type Static, type Observation, type UserKey } from "@presence-hub/core";
 
 const ErrorReport = Type.Object(
-  { error: Type.Union([Type.Literal("access-denied"), Type.Literal("error"), Type.Literal("not-found")]), reason: Type.Optional(Type.String({ maxLength: 500 })) },
+  { error: StringEnum(["access-denied", "error", "not-found"]), reason: Type.Optional(Type.String({ maxLength: 500 })) },
   { additionalProperties: false },
 );
 const Cleared = Type.Object({ cleared: Type.Literal(true) }, { additionalProperties: false });
@@ -10,10 +10,10 @@ const Text = (max: number) => Type.String({ maxLength: max });
 const TelephonyUpdate = Type.Union([
   Type.Object(
     {
-      line: Type.Union([Type.Literal("available"), Type.Literal("ringing"), Type.Literal("busy"), Type.Literal("offline")]),
+      line: StringEnum(["available", "ringing", "busy", "offline"]),
       dnd: Type.Optional(Type.Boolean()),
       forwardTo: Type.Optional(Type.Union([Text(300), Type.Null()])),
-      direction: Type.Optional(Type.Union([Type.Literal("inbound"), Type.Literal("outbound")])),
+      direction: Type.Optional(StringEnum(["inbound", "outbound"])),
       remoteParty: Type.Optional(Text(300)),
       note: Type.Optional(Text(500)),
     },
@@ -26,7 +26,7 @@ const TelephonyUpdate = Type.Union([
 const RichUpdate = Type.Union([
   Type.Object(
     {
-      status: Type.Union(["available", "away", "busy", "dnd", "offline"].map((s) => Type.Literal(s))),
+      status: StringEnum(["available", "away", "busy", "dnd", "offline"]),
       message: Type.Optional(Text(500)),
     },
     { additionalProperties: false },

@@ -1,4 +1,4 @@
-import { Type, type Static } from "@presence-hub/core";
+import { StringEnum, Type, type Static } from "@presence-hub/core";
 
 /** Settings of one `http-push` connector. */
 export const PushSettings = Type.Object(
@@ -8,9 +8,9 @@ export const PushSettings = Type.Object(
     /** Shared secret the pushing system sends as `Authorization: Bearer <token>`. */
     token: Type.Optional(Type.String({ minLength: 16, maxLength: 200, "x-hint": "a token of at least 16 characters" })),
     /** How the hub ranks this source: `cti` if it carries PBX line state, `other` by default. */
-    sourceClass: Type.Union([Type.Literal("cti"), Type.Literal("presence-server"), Type.Literal("other")], { default: "other" }),
+    sourceClass: StringEnum(["cti", "presence-server", "other"], { default: "other" }),
     /** Which presence fields this source serves. */
-    fields: Type.Array(Type.Union([Type.Literal("telephony"), Type.Literal("rich")]), { default: ["telephony", "rich"], minItems: 1 }),
+    fields: Type.Array(StringEnum(["telephony", "rich"]), { default: ["telephony", "rich"], minItems: 1, uniqueItems: true }),
   },
   { additionalProperties: false },
 );
