@@ -190,8 +190,8 @@ export class PresenceHubApp {
   /** Stops services, flushes presence, closes the HTTP server and the store. Safe to call twice. */
   async stop(): Promise<void> {
     for (const { id } of [...this.pluginServices].reverse()) if (this.services.has(id)) await this.services.stop(id);
+    if (this.hubImpl) await this.hubImpl.prepareShutdown();
     if (this.hubImpl && this.services.has("hub")) await this.services.stop("hub");
-    if (this.hubImpl) await this.hubImpl.flush();
     if (this.serverImpl) await this.serverImpl.stop({ timeout: 2000 });
     this.serverImpl = null;
     if (this.storeImpl) await this.storeImpl.close();

@@ -175,9 +175,14 @@ export class Hub implements ConnectorRuntimeDelegate {
     return this.running;
   }
 
-  /** Writes pending presence now (shutdown, tests). */
+  /** Writes pending presence now (tests, backups). */
   flush(): Promise<void> {
     return this.writer.flush();
+  }
+
+  /** Process shutdown: writes what is pending, then keeps the store as it is while connectors stop. */
+  prepareShutdown(): Promise<void> {
+    return this.writer.freeze();
   }
 
   // ─── connectors' callbacks ──────────────────────────────────────────────────────────────────

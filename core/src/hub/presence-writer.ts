@@ -18,6 +18,7 @@ export class PresenceWriter {
   private timer: TimerHandle | null = null;
   private writing: Promise<void> | null = null;
   private failures = 0;
+  private frozen = false;
 
   constructor(
     private readonly repository: PresenceRepository,
@@ -25,20 +26,33 @@ export class PresenceWriter {
     private readonly logger: Logger,
   ) {}
 
+  /**
+   * Stops accepting changes (after a final flush) so a shutdown that stops connectors does not
+   * overwrite the last known presence with "connector stopped": after a restart the hub shows
+   * the last real state until sources report again.
+   */
+  async freeze(): Promise<void> {
+    await this.flush();
+    this.frozen = true;
+  }
+
   /** The slot's state or reports changed. */
   markDirty(slot: FieldSlot): void {
+    if (this.frozen) return;
     this.dirty.add(slot);
     this.schedule();
   }
 
   /** A source's row must go (the source withdrew). */
   markRemoved(key: SourceKey): void {
+    if (this.frozen) return;
     this.removed.push(key);
     this.schedule();
   }
 
   /** A status change worth a history entry. */
   recordHistory(row: HistoryRow): void {
+    if (this.frozen) return;
     this.history.push(row);
     this.schedule();
   }
