@@ -80,6 +80,14 @@ describe("presence-hub CLI", function () {
       const services = await fetch(`${hub.url}/api/v1/services`, { headers: { authorization: `Bearer ${token}` } });
       const ids = ((await services.json()) as { services: { id: string; state: string }[] }).services.map((s) => `${s.id}=${s.state}`);
       expect(ids).to.include.members(["hub=running", "connector:push=running"]);
+      const restarted = await runCli(["services", "restart", "connector:push", "--url", hub.url, "--token", token]);
+      expect(restarted.code, restarted.stderr).to.equal(0);
+      expect(restarted.stdout).to.equal("connector:push\trunning\n");
+      const listed = await runCli(["services", "--url", hub.url], { env: { PRESENCE_HUB_TOKEN: token } });
+      expect(listed.stdout).to.match(/^hub\trunning$/m);
+      const bad = await runCli(["services", "stop", "connector:nope", "--url", hub.url, "--token", token]);
+      expect(bad.code).to.equal(1);
+      expect(bad.stderr).to.contain('404: service "connector:nope" not found');
     } finally {
       expect(await stopChild(hub.child)).to.equal(0);
     }

@@ -95,6 +95,38 @@ token
     });
   });
 
+program
+  .command("services [action] [id]")
+  .description("list services, or start|stop|restart one (talks to the running hub's API)")
+  .option("--url <url>", "the hub's base URL (default: http://127.0.0.1:<http.port> from the config)")
+  .option("--token <token>", "an API token (default: $PRESENCE_HUB_TOKEN); admin role to change a service")
+  .addOption(configOption())
+  .action(async (action: string | undefined, id: string | undefined, opts: { url?: string; token?: string; config?: string }) => {
+    const base = opts.url ?? `http://127.0.0.1:${loadConfig(opts.config).config.http.port}`;
+    const token = opts.token ?? process.env.PRESENCE_HUB_TOKEN;
+    if (!token) throw new ConfigError("services", [{ path: "--token", message: "is required (or set PRESENCE_HUB_TOKEN); create one with `presence-hub token create`" }]);
+    const verb = action ?? "list";
+    if (verb !== "list" && !["start", "stop", "restart"].includes(verb)) {
+      throw new ConfigError("services", [{ path: "action", message: `must be list, start, stop or restart, got ${JSON.stringify(verb)}` }]);
+    }
+    if (verb !== "list" && !id) throw new ConfigError("services", [{ path: "id", message: "is required: hub, connector:<id> or plugin:<id>[/<name>]" }]);
+    const res = await fetch(verb === "list" ? `${base}/api/v1/services` : `${base}/api/v1/services/${encodeURIComponent(id!)}/${verb}`, {
+      method: verb === "list" ? "GET" : "POST",
+      headers: { authorization: `Bearer ${token}` },
+    }).catch((e: Error) => {
+      throw new Error(`cannot reach the hub at ${base}: ${(e.cause as Error | undefined)?.message ?? e.message}`);
+    });
+    const body = (await res.json()) as { services?: ServiceLine[]; message?: string } & ServiceLine;
+    if (!res.ok) throw new Error(`${res.status}: ${body.message ?? "request refused"}`);
+    for (const s of body.services ?? [body]) process.stdout.write(`${s.id}\t${s.state}${s.lastError ? `\t${s.lastError}` : ""}\n`);
+  });
+
+interface ServiceLine {
+  readonly id: string;
+  readonly state: string;
+  readonly lastError: string | null;
+}
+
 /** Runs a data-only command: plugins loaded (for their migrations), store opened, then closed. */
 async function withStore(configFile: string | undefined, work: (app: PresenceHubApp) => Promise<void>): Promise<void> {
   const loaded = loadConfig(configFile);
