@@ -129,10 +129,9 @@ export const RICH_FROM_PIDF: readonly RichMappingRow[] = [
   { name: "busy-activity", when: (f) => hasAny(f.activities, BUSY_ACTIVITIES), status: "busy" },
   // away, vacation, lunch, meals, sleeping, travel, in-transit, steering, permanent-absence…
   { name: "away-activity", when: (f) => hasAny(f.activities, AWAY_ACTIVITIES), status: "away" },
-  // Asterisk CustomPresence away / xa (extended away).
+  // Asterisk CustomPresence away / xa (extended away). Its "unavailable" is deliberately not
+  // mapped: Asterisk sends it for idle extensions with no presence provider ("Ready" traces).
   { name: "away-asterisk-custom-presence", when: (f) => f.digiumType === "away" || f.digiumType === "xa", status: "away" },
-  // Asterisk CustomPresence unavailable: the person said they are not there at all.
-  { name: "offline-asterisk-custom-presence", when: (f) => f.digiumType === "unavailable", status: "offline" },
   // Note-only clients: "Busy", "On the phone", "In a meeting" with no RPID activity at all.
   { name: "busy-note", when: (f) => f.activities.size === 0 && f.notes.some((n) => BUSY_NOTES.has(n)), status: "busy" },
   // Note-only clients: "Away", "Be right back", "Out to lunch" with no RPID activity at all.
