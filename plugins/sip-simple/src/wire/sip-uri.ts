@@ -215,7 +215,7 @@ export function percentDecode(s: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c === 0x25 && i + 2 < s.length + 0 && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
+    if (c === 0x25 && i + 2 < s.length && isHex(s.charCodeAt(i + 1)) && isHex(s.charCodeAt(i + 2))) {
       bytes.push(parseInt(s.slice(i + 1, i + 3), 16));
       i += 2;
     } else if (c < 0x80) {
@@ -301,17 +301,23 @@ function isHex(c: number): boolean {
 
 /** True for a dotted-quad IPv4 address with every octet in 0..255. */
 export function isIpv4(s: string): boolean {
-  const parts = s.split(".");
-  if (parts.length !== 4) return false;
-  for (const p of parts) {
-    if (p.length === 0 || p.length > 3) return false;
-    for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      if (c < 0x30 || c > 0x39) return false;
+  let dots = 0;
+  let digits = 0;
+  let octet = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0x2e) {
+      if (digits === 0 || ++dots > 3) return false;
+      digits = 0;
+      octet = 0;
+    } else if (c >= 0x30 && c <= 0x39) {
+      octet = octet * 10 + (c - 0x30);
+      if (++digits > 3 || octet > 255) return false;
+    } else {
+      return false;
     }
-    if (Number(p) > 255) return false;
   }
-  return true;
+  return dots === 3 && digits > 0;
 }
 
 /**
@@ -319,29 +325,30 @@ export function isIpv4(s: string): boolean {
  * robustness as RFC 5118 §4.10 asks, the three-colon form RFC 3261's ABNF accidentally allows.
  */
 export function isIpv6(s: string): boolean {
-  if (s.length < 2 || s.length > 45) return false;
-  let groups = 0;
-  let doubleColon = false;
-  const parts = s.split(":");
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i]!;
-    if (p.length === 0) {
-      if (i > 0 && i < parts.length - 1 && parts[i - 1]!.length === 0 && !(i === 1)) {
-        // ":::" (three colons) only tolerated right before an embedded IPv4 address.
-        if (!(i === parts.length - 2 && isIpv4(parts[parts.length - 1]!))) return false;
-      }
-      doubleColon = true;
-      continue;
-    }
-    if (i === parts.length - 1 && p.indexOf(".") >= 0) {
-      if (!isIpv4(p)) return false;
-      groups += 2;
-      continue;
-    }
-    if (p.length > 4 || !/^[0-9a-fA-F]+$/.test(p)) return false;
-    groups++;
+  if (s.length < 2 || s.length > 47) return false;
+  let t = s;
+  if (t.indexOf(":::") >= 0) {
+    if (!/:::\d+\.\d+\.\d+\.\d+$/.test(t)) return false;
+    t = t.replace(":::", "::");
   }
-  return doubleColon ? groups < 8 : groups === 8;
+  const dc = t.indexOf("::");
+  if (dc >= 0 && t.indexOf("::", dc + 1) >= 0) return false;
+  const head = dc < 0 ? t : t.slice(0, dc);
+  const tail = dc < 0 ? "" : t.slice(dc + 2);
+  const groups = [...(head ? head.split(":") : []), ...(tail ? tail.split(":") : [])];
+  let count = 0;
+  for (let i = 0; i < groups.length; i++) {
+    const g = groups[i]!;
+    if (i === groups.length - 1 && g.indexOf(".") >= 0) {
+      if (!isIpv4(g)) return false;
+      count += 2;
+    } else if (g.length >= 1 && g.length <= 4 && /^[0-9a-fA-F]+$/.test(g)) {
+      count++;
+    } else {
+      return false;
+    }
+  }
+  return dc >= 0 ? count <= 7 : count === 8;
 }
 
 /** True for a syntactically valid host name (labels of alphanumerics and `-`, optional final dot). */

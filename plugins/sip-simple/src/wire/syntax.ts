@@ -59,6 +59,18 @@ export function skipWs(s: string, i: number): number {
   return i;
 }
 
+/**
+ * Removes leading and trailing SP/HTAB only. `String.prototype.trim` is wrong for SIP: it also
+ * strips U+FEFF and other Unicode spaces that are legitimate UTF-8 content of a value.
+ */
+export function trimWs(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isWs(s.charCodeAt(a))) a++;
+  while (b > a && isWs(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
 /** Returns the index just past the run of token characters starting at `i` (=== i when none). */
 export function scanToken(s: string, i: number): number {
   const n = s.length;
@@ -134,12 +146,12 @@ export function splitTopLevel(s: string, separator = 0x2c): string[] {
     if (c === 0x3c) angle = true;
     else if (c === 0x3e) angle = false;
     else if (c === separator && !angle) {
-      parts.push(s.slice(start, i).trim());
+      parts.push(trimWs(s.slice(start, i)));
       start = i + 1;
     }
     i++;
   }
-  parts.push(s.slice(start).trim());
+  parts.push(trimWs(s.slice(start)));
   return parts;
 }
 
