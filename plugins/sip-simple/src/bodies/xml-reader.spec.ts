@@ -137,6 +137,13 @@ describe("readXml", () => {
       refused(`<a>${"<b/>".repeat(100)}</a>`, "too-many-elements", { maxElements: 50 });
     });
 
+    it("bounds namespace declarations in scope, so prefix lookups stay cheap", () => {
+      const decls = (d: number) => Array.from({ length: 30 }, (_, i) => `xmlns:p${d}x${i}="urn:${d}:${i}"`).join(" ");
+      const doc = Array.from({ length: 3 }, (_, d) => `<e${d} ${decls(d)}>`).join("") + Array.from({ length: 3 }, (_, d) => `</e${2 - d}>`).join("");
+      refused(doc, "too-many-namespaces");
+      expect(readXml(doc, { maxNamespacesInScope: 100 }).ok).to.equal(true);
+    });
+
     it("refuses garbage bytes", () => {
       const garbage = Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7919 + 13) % 256));
       const r = readXml(garbage);

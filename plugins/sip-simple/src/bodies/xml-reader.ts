@@ -17,9 +17,11 @@
  * Names are resolved to `{namespaceURI, localName}`: prefixes are per document and must never
  * be relied on (a body may bind `p:` to PIDF, or `rpid:` to the wrong namespace).
  *
- * Measured on this machine (Node 20, one core, 200k iterations after warm-up): a 607-byte
- * Kamailio PIDF+RPID body is read in ~2.9 µs and a 929-byte dialog-info body in ~3.7 µs,
- * bytes in (Buffer) to tree out, including UTF-8 decoding.
+ * Measured on this machine (Node 20.20, `taskset -c 1`, median of 7 × 200k iterations after
+ * 100k warm-up, Buffer in, UTF-8 decoding included): a 613-byte PIDF+RPID body is read in
+ * ~4.1 µs (~5.0 µs through dispatchBody to a PidfDocument, ~6.1 µs to a RichReport), and a
+ * 902-byte two-dialog dialog-info body in ~5.9 µs (~7.8 µs to a TelephonyReport through the
+ * tracker). fast-xml-parser costs ~35 µs / ~53 µs for such bodies (performance-measurements.md §2a).
  */
 
 /** Bounds applied while reading; all are hard limits that make the read fail. */
@@ -36,6 +38,8 @@ export interface XmlLimits {
   readonly maxAttributeLength: number;
   /** Maximum length of the character data directly inside one element. */
   readonly maxTextLength: number;
+  /** Maximum namespace declarations in scope at once (bounds the cost of resolving a prefix). */
+  readonly maxNamespacesInScope: number;
 }
 
 /** Defaults sized for NOTIFY bodies: a large RLS NOTIFY is tens of KiB, not hundreds. */
@@ -46,6 +50,7 @@ export const DEFAULT_XML_LIMITS: Readonly<XmlLimits> = Object.freeze({
   maxAttributes: 32,
   maxAttributeLength: 8 * 1024,
   maxTextLength: 64 * 1024,
+  maxNamespacesInScope: 64,
 });
 
 /** Why a document was refused; stable strings, suitable for logs and counters. */
@@ -57,6 +62,7 @@ export type XmlErrorCode =
   | "too-many-attributes"
   | "attribute-too-long"
   | "text-too-long"
+  | "too-many-namespaces"
   | "bad-character"
   | "bad-reference"
   | "unbound-prefix"
@@ -223,9 +229,11 @@ interface Binding {
   readonly prefix: string;
   readonly uri: string;
   readonly next: Binding | null;
+  /** Bindings in this chain, so a hostile document cannot make every lookup walk thousands. */
+  readonly size: number;
 }
 
-const XML_BINDING: Binding = { prefix: "xml", uri: XML_NAMESPACE, next: null };
+const XML_BINDING: Binding = { prefix: "xml", uri: XML_NAMESPACE, next: null, size: 1 };
 
 // ASCII name classes: 1 = may start a name, 2 = may continue a name. Non-ASCII letters are
 // accepted as both (the documents we read are ASCII; exact Unicode classes buy nothing here).
@@ -405,7 +413,7 @@ class Reader {
     for (let k = 0; k < names.length; k++) {
       const an = names[k]!;
       if (an === "xmlns") {
-        scope = { prefix: "", uri: values[k]!, next: scope };
+        scope = this.bind("", values[k]!, scope, lt);
       } else if (an.startsWith("xmlns:")) {
         const prefix = an.slice(6);
         const uri = values[k]!;
@@ -414,7 +422,7 @@ class Reader {
         if ((prefix === "xml") !== (uri === XML_NAMESPACE) || prefix === "xmlns" || uri === XMLNS_NAMESPACE) {
           this.fail("malformed", `reserved namespace binding ${an}`, lt);
         }
-        scope = { prefix, uri, next: scope };
+        scope = this.bind(prefix, uri, scope, lt);
       }
     }
     this.scope = scope;
@@ -460,6 +468,12 @@ class Reader {
     if (selfClosing) this.scope = outer;
     else this.stack.push(node);
     return i;
+  }
+
+  private bind(prefix: string, uri: string, next: Binding | null, at: number): Binding {
+    const size = (next?.size ?? 0) + 1;
+    if (size > this.lim.maxNamespacesInScope + 1) this.fail("too-many-namespaces", `more than ${this.lim.maxNamespacesInScope} namespace declarations in scope`, at);
+    return { prefix, uri, next, size };
   }
 
   private localPart(qname: string, colon: number, at: number): string {
