@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
-import { type AsFeatureEventParseResult, isCstaNamespace, mergeAsFeatureFacts, parseAsFeatureEvent } from "./as-feature-event.js";
+import { type AsFeatureEventParseResult, isCstaNamespace, mergeAsFeatureFacts, parseAsFeatureEvent, withFeatureFacts } from "./as-feature-event.js";
 
 const fixture = (name: string): Buffer => readFileSync(new URL(`../../test-fixtures/bodies/${name}`, import.meta.url));
 const ED3 = "http://www.ecma-international.org/standards/ecma-323/csta/ed3";
@@ -69,5 +69,14 @@ describe("mergeAsFeatureFacts", () => {
   it("later facts win for the fields they mention", () => {
     expect(mergeAsFeatureFacts({ dnd: true, forwardTo: "1" }, { forwardTo: null })).to.deep.equal({ dnd: true, forwardTo: null });
     expect(mergeAsFeatureFacts({ dnd: true }, {})).to.deep.equal({ dnd: true });
+  });
+});
+
+describe("withFeatureFacts", () => {
+  it("adds DND and the unconditional forward to a line report, and takes them away again", () => {
+    const line = { kind: "state", line: "busy", detail: { calls: 1 } } as const;
+    expect(withFeatureFacts(line, { dnd: true, forwardTo: "8000" })).to.deep.equal({ kind: "state", line: "busy", dnd: true, forwardTo: "8000", detail: { calls: 1 } });
+    expect(withFeatureFacts({ ...line, dnd: true, forwardTo: "8000" }, { dnd: false, forwardTo: null })).to.deep.equal(line);
+    expect(withFeatureFacts({ ...line, dnd: true }, {})).to.deep.equal({ ...line, dnd: true });
   });
 });

@@ -21,6 +21,7 @@
  * be in the root's namespace. Only *unconditional* forwarding diverts every call, so busy and
  * no-answer forwarding are recognised and reported as not affecting the line.
  */
+import type { TelephonyFacts } from "@presence-hub/core";
 import { type XmlElement, type XmlErrorCode, type XmlLimits, readXml } from "./xml-reader.js";
 
 /**
@@ -107,6 +108,25 @@ export function mergeAsFeatureFacts(a: AsFeatureFacts, b: AsFeatureFacts): AsFea
   const out: { -readonly [K in keyof AsFeatureFacts]: AsFeatureFacts[K] } = { ...a };
   if (b.dnd !== undefined) out.dnd = b.dnd;
   if (b.forwardTo !== undefined) out.forwardTo = b.forwardTo;
+  return out;
+}
+
+/**
+ * Applies the feature state known for a user (accumulated with {@link mergeAsFeatureFacts}) to
+ * a line report from the dialog or presence event, which knows nothing of DND or forwarding.
+ * The subscription layer keeps the two apart and combines them on every change of either, so
+ * a new dialog NOTIFY does not wipe a DND set minutes ago.
+ */
+export function withFeatureFacts(line: TelephonyFacts, features: AsFeatureFacts): TelephonyFacts {
+  const out: { -readonly [K in keyof TelephonyFacts]: TelephonyFacts[K] } = { ...line };
+  if (features.dnd !== undefined) {
+    if (features.dnd) out.dnd = true;
+    else delete out.dnd;
+  }
+  if (features.forwardTo !== undefined) {
+    if (features.forwardTo === null) delete out.forwardTo;
+    else out.forwardTo = features.forwardTo;
+  }
   return out;
 }
 
