@@ -177,7 +177,13 @@ async function createDbText(dir: string): Promise<void> {
   // the header alone is an empty table. Versions must match what the modules expect.
   const firstLine = async (t: string): Promise<string> =>
     (await readFile(path.join(DBTEXT_SCHEMA_DIR, t), "utf8")).split("\n")[0] ?? "";
-  for (const t of DBTEXT_TABLES) await writeFile(path.join(dir, t), (await firstLine(t)) + "\n");
+  for (const t of DBTEXT_TABLES) {
+    let header = await firstLine(t);
+    // presence (subs_db_mode 2) writes NULL into active_watchers.flags, which the shipped
+    // db_text header declares NOT NULL: every write-back would fail ("null value not allowed").
+    if (t === "active_watchers") header = header.replace("flags(int) ", "flags(int,null) ");
+    await writeFile(path.join(dir, t), header + "\n");
+  }
   const versions = (await readFile(path.join(DBTEXT_SCHEMA_DIR, "version"), "utf8"))
     .split("\n")
     .filter((l) => DBTEXT_TABLES.some((t) => l.startsWith(`0:${t}:`)));
