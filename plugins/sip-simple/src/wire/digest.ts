@@ -25,6 +25,7 @@ import type { SipHeaders } from "./sip-headers.js";
 import type { HeaderList } from "./serialize.js";
 import { SipSyntaxError, quote } from "./syntax.js";
 
+/** Re-exported so callers of the authenticator need one import. */
 export type { DigestAlgorithm, DigestQop } from "./digest-challenge.js";
 
 /** What the digest computation needs (RFC 7616 §3.4.1). */
@@ -231,7 +232,8 @@ export class DigestAuthenticator {
       body: request.body,
     });
     const user = c.userhash ? createHash(HASHES[c.algorithm]).update(`${username}:${c.realm}`).digest("hex") : username;
-    let value = `Digest username=${quote(user)}, realm=${quote(c.realm)}, nonce=${quote(c.nonce)}, uri=${quote(request.uri)}, response=${quote(response)}`;
+    let value = `Digest username=${quote(user)}, realm=${quote(c.realm)}, nonce=${quote(c.nonce)}`;
+    value += `, uri=${quote(request.uri)}, response=${quote(response)}`;
     if (c.algorithmGiven) value += `, algorithm=${c.algorithm}`;
     if (c.qop !== undefined || c.algorithm.endsWith("-sess")) value += `, cnonce=${quote(state.cnonce)}`;
     if (c.opaque !== undefined) value += `, opaque=${quote(c.opaque)}`;

@@ -23,7 +23,20 @@ export {
   type RequestHead,
   type SipParseErrorCode,
 } from "./parse-message.js";
-export { parseUri, parseSipUri, formatUri, uriEquals, percentDecode, isIpv4, isIpv6, isHostname, type Uri, type SipUri, type TelUri, type OtherUri } from "./sip-uri.js";
+export {
+  parseUri,
+  parseSipUri,
+  formatUri,
+  uriEquals,
+  percentDecode,
+  isIpv4,
+  isIpv6,
+  isHostname,
+  type Uri,
+  type SipUri,
+  type TelUri,
+  type OtherUri,
+} from "./sip-uri.js";
 export {
   serializeRequest,
   serializeResponse,

@@ -329,6 +329,27 @@ describe("parseMessage: framing, compact forms, limits", () => {
     expect(m.subscriptionState).to.deep.include({ state: "terminated", reason: "probation", retryAfter: 30 });
   });
 
+  it("accepts IPv6 references in the Request-URI, Via and Contact (RFC 5118 §4.1, §4.5)", () => {
+    const m = request(
+      crlf(
+        "REGISTER sip:[2001:db8::10] SIP/2.0",
+        "To: sip:user@example.com",
+        "From: sip:user@example.com;tag=81x2",
+        "Via: SIP/2.0/UDP [2001:db8::9:1];branch=z9hG4bKas3-111;received=2001:db8::9:255",
+        "Call-ID: SSG9559905523997077@hlau_4100",
+        "Max-Forwards: 70",
+        "Contact: \"Caller\" <sip:caller@[2001:db8::1]>",
+        "CSeq: 98176 REGISTER",
+        "Content-Length: 0",
+        "",
+        "",
+      ),
+    );
+    expect(m.uri.kind === "sip" && [m.uri.host, m.uri.hostType]).to.deep.equal(["2001:db8::10", "ipv6"]);
+    expect([m.topVia.host, m.topVia.received]).to.deep.equal(["2001:db8::9:1", "2001:db8::9:255"]);
+    expect(refused("REGISTER sip:2001:db8::10 SIP/2.0\r\n\r\n").code).to.not.equal("internal");
+  });
+
   it("keep-alive datagrams and oversized messages", () => {
     expect(refused("\r\n\r\n").code).to.equal("empty");
     const big = NOTIFY.replace("Max-Forwards: 70", `X-Pad: ${"a".repeat(2000)}\r\nMax-Forwards: 70`);

@@ -314,7 +314,9 @@ function parseOrRefuse(data: Buffer, options: ParseOptions): SipMessage {
   let maxForwards: number | undefined;
   if (maxForwardsRaw !== undefined) {
     // RFC 4475 §3.1.2.4: a value above 255 may be processed; only non-digits are refused.
-    if (maxForwardsRaw.length === 0 || maxForwardsRaw.length > 10 || !isDigits(maxForwardsRaw)) throw new Refusal("bad-header", "Bad Max-Forwards", `"${maxForwardsRaw}"`);
+    if (maxForwardsRaw.length === 0 || maxForwardsRaw.length > 10 || !isDigits(maxForwardsRaw)) {
+      throw new Refusal("bad-header", "Bad Max-Forwards", `"${maxForwardsRaw}"`);
+    }
     maxForwards = Math.min(Number(maxForwardsRaw), 255);
   }
 

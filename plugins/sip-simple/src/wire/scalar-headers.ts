@@ -80,19 +80,19 @@ export function parseTokenList(value: string, element = "list"): string[] {
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 const DAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const SIP_DATE = /^\s*(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT\s*$/;
 
 /**
  * Parses a SIP Date (RFC 3261 §20.17: rfc1123-date, time zone must be `GMT`, RFC 4475 §3.1.2.12).
  * Throws {@link SipSyntaxError}.
  */
 export function parseSipDate(value: string): Date {
-  const m = /^\s*(Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT\s*$/.exec(
-    value,
-  );
+  const m = SIP_DATE.exec(value);
   if (!m) throw new SipSyntaxError("date", "not an RFC 1123 date in GMT");
-  const t = Date.UTC(Number(m[4]), MONTHS.indexOf(m[3]!), Number(m[2]), Number(m[5]), Number(m[6]), Number(m[7]));
+  const [, day, month, year, hh, mm, ss] = m.map(Number) as number[];
+  const t = Date.UTC(year!, MONTHS.indexOf(m[2]!), day!, hh!, mm!, ss!);
   const date = new Date(t);
-  if (Number.isNaN(t) || date.getUTCDate() !== Number(m[2]) || Number(m[5]) > 23 || Number(m[6]) > 59 || Number(m[7]) > 60) {
+  if (Number.isNaN(t) || date.getUTCDate() !== day || hh! > 23 || mm! > 59 || ss! > 60) {
     throw new SipSyntaxError("date", "date out of range");
   }
   return date;

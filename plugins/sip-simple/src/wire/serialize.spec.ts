@@ -6,6 +6,7 @@ import { createResponse, reasonPhrase, serializeRequest, serializeResponse } fro
 import type { SipRequest } from "./sip-message.js";
 
 const crlf = (...lines: string[]): string => lines.join("\r\n");
+const DIALOG_HEADERS = ["Via: SIP/2.0/UDP h;branch=z9hG4bK3", "Max-Forwards: 70", "From: <sip:x@y>;tag=1"];
 
 function parseRequest(text: string): SipRequest {
   const r = parseMessage(Buffer.from(text));
@@ -79,12 +80,12 @@ describe("serialize", () => {
     expect(back.ok && back.message.kind === "response" && [back.message.status, back.message.toTag, back.message.vias.length]).to.deep.equal([200, "hub1", 3]);
     // 100 Trying gets no tag; an existing tag is kept.
     expect(createResponse(req, 100).headers.find(([n]) => n === "To")![1]).to.equal("<sip:hub@example.com>");
-    const tagged = parseRequest(crlf("BYE sip:a@b SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK3", "Max-Forwards: 70", "From: <sip:x@y>;tag=1", "To: <sip:a@b>;tag=2", "Call-ID: c", "CSeq: 2 BYE", "", ""));
+    const tagged = parseRequest(crlf("BYE sip:a@b SIP/2.0", ...DIALOG_HEADERS, "To: <sip:a@b>;tag=2", "Call-ID: c", "CSeq: 2 BYE", "", ""));
     expect(createResponse(tagged, 481).headers.find(([n]) => n === "To")![1]).to.equal("<sip:a@b>;tag=2");
   });
 
   it("answers a refused request with 400 from the refusal's headers", () => {
-    const r = parseMessage(Buffer.from(crlf("OPTIONS sip:a@b SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK4", "Max-Forwards: 70", "From: <sip:x@y>;tag=1", "To: <sip:a@b>", "Call-ID: c", "CSeq: 1 INVITE", "", "")));
+    const r = parseMessage(Buffer.from(crlf("OPTIONS sip:a@b SIP/2.0", ...DIALOG_HEADERS, "To: <sip:a@b>", "Call-ID: c", "CSeq: 1 INVITE", "", "")));
     expect(r.ok).to.equal(false);
     if (r.ok || !r.error.canRespond || !r.error.request) throw new Error("expected an answerable refusal");
     const res = createResponse(r.error.request, r.error.status, { reason: r.error.reason });

@@ -186,7 +186,9 @@ const REASONS: Readonly<Record<number, string>> = {
   606: "Not Acceptable",
 };
 
+const CLASS_REASONS = ["Unknown", "Provisional", "Success", "Redirection", "Client Error", "Server Error", "Global Failure"];
+
 /** The standard reason phrase for a status code (RFC 3261 §21 and SIMPLE extensions), or a generic one by class. */
 export function reasonPhrase(status: number): string {
-  return REASONS[status] ?? ["Unknown", "Provisional", "Success", "Redirection", "Client Error", "Server Error", "Global Failure"][Math.floor(status / 100)] ?? "Unknown";
+  return REASONS[status] ?? CLASS_REASONS[Math.floor(status / 100)] ?? "Unknown";
 }

@@ -80,23 +80,20 @@ export function parseUri(text: string): Uri {
     }
   }
   const scheme = text.slice(0, colon).toLowerCase();
-  if (scheme === "sip" || scheme === "sips") return parseSipUri(scheme, text, colon + 1);
+  if (scheme === "sip" || scheme === "sips") return parseSipParts(scheme, text, colon + 1);
   if (scheme === "tel") return parseTelUri(text.slice(colon + 1));
   return { kind: "other", scheme, opaque: text.slice(colon + 1) };
 }
 
 /** Like {@link parseUri} but only accepts `sip:`/`sips:` URIs. */
-export function parseSipUri(scheme: "sip" | "sips", text: string, start: number): SipUri;
-export function parseSipUri(text: string): SipUri;
-export function parseSipUri(a: string, b?: string, c?: number): SipUri {
-  if (b === undefined) {
-    const uri = parseUri(a);
-    if (uri.kind !== "sip") throw new SipSyntaxError(URI_ELEMENT, `not a SIP URI: "${a}"`);
-    return uri;
-  }
-  const scheme = a as "sip" | "sips";
-  const text = b;
-  let i = c ?? 0;
+export function parseSipUri(text: string): SipUri {
+  const uri = parseUri(text);
+  if (uri.kind !== "sip") throw new SipSyntaxError(URI_ELEMENT, `not a SIP URI: "${text}"`);
+  return uri;
+}
+
+function parseSipParts(scheme: "sip" | "sips", text: string, start: number): SipUri {
+  let i = start;
   const n = text.length;
 
   // userinfo ends at the '@'; no unescaped '@' may appear after it (params and headers forbid it).

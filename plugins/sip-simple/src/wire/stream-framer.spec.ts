@@ -81,7 +81,8 @@ describe("StreamFramer", () => {
   });
 
   it("handles LF-only messages and a missing Content-Length (treated as 0)", () => {
-    const msg = Buffer.from("OPTIONS sip:a@b SIP/2.0\nVia: SIP/2.0/TCP h;branch=z9hG4bK1\nMax-Forwards: 70\nFrom: <sip:x@y>;tag=1\nTo: <sip:a@b>\nCall-ID: c\nCSeq: 1 OPTIONS\n\n");
+    const lines = ["OPTIONS sip:a@b SIP/2.0", "Via: SIP/2.0/TCP h;branch=z9hG4bK1", "Max-Forwards: 70", "From: <sip:x@y>;tag=1", "To: <sip:a@b>"];
+    const msg = Buffer.from([...lines, "Call-ID: c", "CSeq: 1 OPTIONS", "", ""].join("\n"));
     const events = run(new StreamFramer(), [Buffer.concat([msg, msg])]);
     expect(events.filter((e) => e.kind === "message")).to.have.length(2);
   });
