@@ -11,6 +11,7 @@ export * from "./contracts/clock.js";
 export * from "./contracts/connector.js";
 export * from "./contracts/hub-event.js";
 export * from "./contracts/logger.js";
+export * from "./contracts/message-trace.js";
 export * from "./contracts/notifier.js";
 export * from "./contracts/observation-sink.js";
 export * from "./contracts/store.js";

@@ -1,6 +1,7 @@
 import type { Clock } from "../contracts/clock.js";
 import type { Connector, ConnectorContext, ConnectorHealth } from "../contracts/connector.js";
 import type { Logger } from "../contracts/logger.js";
+import { tracesMessages, type MessageTraceEntry } from "../contracts/message-trace.js";
 import type { ObservationSink } from "../contracts/observation-sink.js";
 import type { ConnectorRecord } from "../contracts/store.js";
 import type { WatchTarget } from "../contracts/watch-target.js";
@@ -129,6 +130,11 @@ export class ConnectorRuntime {
     } catch (e) {
       this.logger.error({ err: e, target: target.key }, "connector threw in unwatch(); this is a connector bug");
     }
+  }
+
+  /** The connector's message trace, if it keeps one (empty otherwise). */
+  trace(filter: { username?: string; limit?: number }): MessageTraceEntry[] {
+    return this.instance && tracesMessages(this.instance) ? this.instance.messageTrace(filter) : [];
   }
 
   /** Called by the sink. */

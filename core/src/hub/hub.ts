@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from "../contracts/clock.js";
 import type { ConnectorHealth } from "../contracts/connector.js";
 import type { Logger } from "../contracts/logger.js";
+import type { MessageTraceEntry } from "../contracts/message-trace.js";
 import type { ConnectorRecord, Store } from "../contracts/store.js";
 import type { WatchTarget } from "../contracts/watch-target.js";
 import { Aggregator } from "../aggregation/aggregator.js";
@@ -349,6 +350,13 @@ export class Hub implements ConnectorRuntimeDelegate {
     await this.store.connectors.save(record);
     await this.replaceRuntime(record);
     return this.connectorInfo(record.id);
+  }
+
+  /** The connector's recent protocol messages (optionally one user's), for Diagnostics. */
+  connectorTrace(id: string, filter: { username?: string; limit?: number } = {}): MessageTraceEntry[] {
+    const runtime = this.connectors.get(id);
+    if (!runtime) throw new NotFoundError("connector", id);
+    return runtime.trace(filter);
   }
 
   async removeConnector(id: string): Promise<boolean> {

@@ -6,5 +6,6 @@
 export const BUNDLED_PLUGINS: readonly string[] = [
   "@presence-hub/plugin-server-priority",
   "@presence-hub/plugin-voicemail",
+  "@presence-hub/plugin-sip-simple",
   "@presence-hub/plugin-http-push",
 ];

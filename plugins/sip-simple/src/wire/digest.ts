@@ -187,15 +187,20 @@ export class DigestAuthenticator {
     for (const challenge of usable) {
       const usedNonce = sent.get(challenge.realm);
       const previous = this.realms.get(challenge.realm);
+      // A nonce we re-used pre-emptively (nc > 1), or one from an older challenge, may simply
+      // have expired or died with a server restart (servers often re-challenge without
+      // stale=true then): answer the new challenge once. Only a nonce refused on its first use
+      // means the credentials themselves are wrong. (Callers bound their challenge rounds.)
+      const reused = usedNonce !== undefined && (previous === undefined || previous.challenge.nonce !== usedNonce || previous.nc > 1);
       if (usedNonce !== undefined) {
-        if (!challenge.stale) {
+        if (!challenge.stale && !reused) {
           return { ok: false, reason: "rejected", detail: `credentials for realm "${challenge.realm}" were refused` };
         }
         if (previous?.fromStale && previous.challenge.nonce === usedNonce && previous.nc <= 1) {
           return { ok: false, reason: "stale-again", detail: `realm "${challenge.realm}" declared a fresh nonce stale again` };
         }
       }
-      updates.push({ challenge, proxy, cnonce: this.makeCnonce(), nc: 0, fromStale: usedNonce !== undefined && challenge.stale });
+      updates.push({ challenge, proxy, cnonce: this.makeCnonce(), nc: 0, fromStale: usedNonce !== undefined && (challenge.stale || reused) });
     }
     for (const state of updates) this.realms.set(state.challenge.realm, state);
     return { ok: true, realms: updates.map((s) => s.challenge.realm) };

@@ -1,0 +1,408 @@
+import { inject, injectable } from "tsyringe";
+import {
+  Tokens,
+  watchTargetId,
+  type Connector,
+  type ConnectorContext,
+  type ConnectorStatus,
+  type ErrorStatus,
+  type Observation,
+  type PresenceField,
+  type RichReport,
+  type TelephonyReport,
+  type TimerHandle,
+  type WatchTarget,
+  type MessageTraceEntry,
+  type TracesMessages,
+} from "@presence-hub/core";
+import { dispatchBody } from "./bodies/body-dispatch.js";
+import { mapRichBody, TelephonyNotifyMapper, type MappedNotify } from "./notify-mapper.js";
+import { identityUri, targetDomain, type SipSettings } from "./sip-settings.js";
+import { Backoff } from "./subscription/backoff.js";
+import { SubscribePacer } from "./subscription/subscribe-pacer.js";
+import { Subscription, type SubscriptionContext, type SubscriptionDelegate, type SubscriptionFailure } from "./subscription/subscription.js";
+import { MessageTrace, type TraceEntry } from "./transaction/message-trace.js";
+import { TransactionLayer, type Responder } from "./transaction/transaction-layer.js";
+import { RFC3261_TIMERS } from "./transaction/transaction-timers.js";
+import { parseServerAddress, resolveServer } from "./transport/server-address.js";
+import type { Remote, SipTransport, TransportDelegate } from "./transport/sip-transport.js";
+import { StreamTransport } from "./transport/stream-transport.js";
+import { UdpTransport } from "./transport/udp-transport.js";
+import { DigestAuthenticator, newCallId, newTag, type HeaderList, type SipRequest, type SipResponse } from "./wire/index.js";
+import { HealthProbe, type ProbeResult } from "./health-probe.js";
+
+const USER_AGENT = "presence-hub/0.1";
+const ACCEPT_PRESENCE = "application/pidf+xml";
+const ACCEPT_DIALOG = "application/dialog-info+xml, application/x-as-feature-event+xml";
+
+/** One watched target: its subscription and what its NOTIFYs mean. */
+interface Watch {
+  readonly target: WatchTarget;
+  subscription: Subscription;
+  readonly telephony: TelephonyNotifyMapper | null;
+}
+
+/**
+ * The SIP SIMPLE connector: one instance per configured PBX or presence server. Telephony
+ * presence by `Event: dialog` on `<first extension>@<domain>` (falling back to `Event:
+ * presence` where the server answers 489), rich presence by `Event: presence` on the user's
+ * SIP URI. Owns its transport, transactions, digest credentials, subscription pacing, a health
+ * probe and a bounded message trace.
+ *
+ * Health: `connection-error` when the server does not answer or the TCP/TLS connection is lost
+ * (every watched user then shows `error`, so another server can stand in); `forbidden` when the
+ * credentials are refused; `credentials-not-found` when the server works but does not know the
+ * configured identity; `up-and-running` otherwise. Recovery is automatic and paced.
+ */
+@injectable()
+export class SipConnector implements Connector, TracesMessages, TransportDelegate, SubscriptionDelegate {
+  private readonly settings: SipSettings;
+  private readonly trace = new MessageTrace(500);
+  private readonly watches = new Map<string, Watch>();
+  private readonly bySubscription = new Map<Subscription, Watch>();
+  private readonly dialogs = new Map<string, Subscription>();
+  private readonly probeCallIds = new Set<string>();
+  private readonly reconnectBackoff = new Backoff(1_000, 30_000);
+  private transport: SipTransport | null = null;
+  private transactions: TransactionLayer | null = null;
+  private pacer: SubscribePacer | null = null;
+  private probe: HealthProbe | null = null;
+  private auth: DigestAuthenticator;
+  private reconnectTimer: TimerHandle | null = null;
+  private probeTimer: TimerHandle | null = null;
+  private running = false;
+  private status: ConnectorStatus = "connection-error";
+  private server: Remote | null = null;
+  /** Telephony uses `Event: presence` once the server refused `dialog` (489). */
+  private telephonyEvent: "dialog" | "presence";
+
+  constructor(@inject(Tokens.ConnectorContext) private readonly ctx: ConnectorContext<SipSettings>) {
+    this.settings = ctx.settings;
+    this.telephonyEvent = this.settings.telephonyEvent;
+    this.auth = this.newAuthenticator();
+  }
+
+  // ─── Connector ──────────────────────────────────────────────────────────────────────────────
+
+  async start(): Promise<void> {
+    this.running = true;
+    this.pacer = new SubscribePacer(this.ctx.clock, this.settings.subscribeRate, this.settings.subscribeBurst);
+    await this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.clearTimers();
+    for (const watch of this.watches.values()) watch.subscription.stop();
+    // Give the un-SUBSCRIBEs a moment on the wire before the socket goes.
+    if (this.transactions && this.transactions.pending > 0) await new Promise((r) => setTimeout(r, 200));
+    this.pacer?.clear();
+    this.transactions?.abortAll("connector stopped");
+    await this.transport?.close();
+    this.transport = null;
+    this.transactions = null;
+    this.watches.clear();
+    this.bySubscription.clear();
+    this.dialogs.clear();
+  }
+
+  watch(target: WatchTarget): void {
+    const id = watchTargetId(target.field, target.key);
+    if (this.watches.has(id)) return;
+    const watch: Watch = { target, subscription: null as unknown as Subscription, telephony: target.field === "telephony" ? new TelephonyNotifyMapper() : null };
+    watch.subscription = this.newSubscription(watch);
+    this.watches.set(id, watch);
+    this.bySubscription.set(watch.subscription, watch);
+    if (this.transport?.isOpen) watch.subscription.start();
+  }
+
+  unwatch(target: WatchTarget): void {
+    const id = watchTargetId(target.field, target.key);
+    const watch = this.watches.get(id);
+    if (!watch) return;
+    this.watches.delete(id);
+    this.bySubscription.delete(watch.subscription);
+    watch.subscription.stop();
+  }
+
+  /** The last messages exchanged, optionally only those of the subscriptions for one user. */
+  messageTrace(filter: { username?: string; limit?: number } = {}): MessageTraceEntry[] {
+    let callIds: Set<string> | undefined;
+    if (filter.username) {
+      callIds = new Set<string>();
+      for (const w of this.watches.values()) if (w.target.username === filter.username) for (const id of w.subscription.callIds) callIds.add(id);
+    }
+    return this.trace.entries({ callIds, limit: filter.limit }).map(toTraceEntry);
+  }
+
+  // ─── TransportDelegate ──────────────────────────────────────────────────────────────────────
+
+  onMessage(data: Buffer, remote: Remote): void {
+    this.transactions?.receive(data, remote);
+  }
+
+  onDown(reason: string): void {
+    // A stream transport lost its connection: every dialog on it is gone.
+    this.transactions?.abortAll(reason);
+    this.setStatus("connection-error", `connection lost: ${reason}`);
+    this.scheduleReconnect();
+  }
+
+  // ─── SubscriptionDelegate ───────────────────────────────────────────────────────────────────
+
+  onNotify(subscription: Subscription, notify: SipRequest): void {
+    const watch = this.bySubscription.get(subscription);
+    if (!watch) return;
+    let mapped: MappedNotify<TelephonyReport | RichReport>;
+    let contentType: string | undefined;
+    try {
+      contentType = notify.headers.get("content-type");
+    } catch {
+      contentType = undefined;
+    }
+    if (watch.telephony) mapped = watch.telephony.map(contentType, notify.body);
+    else mapped = mapRichBody(dispatchBody(contentType, notify.body));
+    if (mapped.kind === "bad-body") {
+      this.ctx.logger.warn({ target: watch.target.key.value, reason: mapped.reason }, "NOTIFY body not usable; state unchanged");
+      return;
+    }
+    if (mapped.kind === "nothing") return;
+    // A terminated NOTIFY without a body says nothing about the user; keep the last state.
+    if (notify.subscriptionState?.state === "terminated" && notify.body.length === 0) return;
+    this.report(watch, mapped.report);
+    if (mapped.resync) subscription.restart();
+  }
+
+  onAccepted(subscription: Subscription, pending: boolean): void {
+    const watch = this.bySubscription.get(subscription);
+    if (watch && pending) this.report(watch, { kind: "requesting" });
+  }
+
+  onFailure(subscription: Subscription, failure: SubscriptionFailure): void {
+    const watch = this.bySubscription.get(subscription);
+    if (failure.authRejected) this.setStatus("forbidden", failure.reason);
+    if (!watch) return;
+    this.ctx.logger.info({ target: watch.target.key.value, code: failure.code, reason: failure.reason, retryInMs: failure.retryInMs }, "subscription failed");
+    watch.telephony?.reset();
+    this.report(watch, { kind: "error", status: failure.status, reason: failure.reason });
+  }
+
+  onBadEvent(subscription: Subscription): void {
+    const watch = this.bySubscription.get(subscription);
+    if (!watch) return;
+    if (watch.target.field === "telephony" && subscription.spec.event === "dialog") {
+      // The PBX has no dialog package for extensions (Asterisk hints over presence): switch all.
+      this.ctx.logger.info("server answered 489 to Event: dialog; telephony falls back to Event: presence");
+      this.telephonyEvent = "presence";
+      this.replaceSubscription(watch);
+      return;
+    }
+    this.report(watch, { kind: "error", status: "error", reason: `489 Bad Event: the server offers no ${subscription.spec.event} package here` });
+  }
+
+  onServerAnswer(code: number | "timeout"): void {
+    if (code === "timeout") {
+      if (this.status !== "connection-error") this.runProbe();
+      return;
+    }
+    if (this.status === "connection-error") this.runProbe();
+  }
+
+  // ─── internals ──────────────────────────────────────────────────────────────────────────────
+
+  private async connect(): Promise<void> {
+    if (!this.running) return;
+    const s = this.settings;
+    try {
+      const resolved = await resolveServer(parseServerAddress(s.server!), s.protocol);
+      this.server = { address: resolved.address, port: resolved.port };
+      const transport: SipTransport =
+        s.protocol === "udp"
+          ? new UdpTransport(this.server, this, { port: s.localPort || undefined })
+          : new StreamTransport({ protocol: s.protocol, server: this.server, ca: s.tlsCa, serverName: s.tlsServerName ?? tlsName(s.server!) }, this);
+      await transport.open();
+      if (!this.running) return void (await transport.close());
+      this.transport = transport;
+      const timers = { ...RFC3261_TIMERS, t1: s.t1Ms };
+      this.transactions = new TransactionLayer(transport, this.ctx.clock, { onRequest: (r, respond, remote) => this.onRequest(r, respond, remote) }, this.trace, timers);
+      this.probe = new HealthProbe(this.probeContext());
+    } catch (e) {
+      this.setStatus("connection-error", (e as Error).message);
+      this.scheduleReconnect();
+      return;
+    }
+    this.reconnectBackoff.reset();
+    this.runProbe();
+    for (const watch of this.watches.values()) watch.subscription.restart();
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running || this.reconnectTimer) return;
+    const transport = this.transport;
+    this.transport = null;
+    void transport?.close();
+    const delay = this.reconnectBackoff.next();
+    this.reconnectTimer = this.ctx.clock.setTimeout(() => {
+      this.reconnectTimer = null;
+      void this.connect();
+    }, delay);
+  }
+
+  /** Requests from the server: NOTIFYs for our dialogs, OPTIONS keep-alives; the rest refused. */
+  private onRequest(request: SipRequest, respond: Responder, _remote: Remote): void {
+    if (request.method === "NOTIFY") {
+      const sub = this.dialogs.get(request.callId);
+      if (sub) return sub.handleNotify(request, respond);
+      if (this.probeCallIds.has(request.callId)) return respond(200);
+      return respond(481, { reason: "Subscription Does Not Exist" });
+    }
+    if (request.method === "OPTIONS") return respond(200, { headers: [["Allow", "NOTIFY, OPTIONS"], ["Accept", `${ACCEPT_PRESENCE}, ${ACCEPT_DIALOG}`]] });
+    respond(405, { headers: [["Allow", "NOTIFY, OPTIONS"]] });
+  }
+
+  private newSubscription(watch: Watch): Subscription {
+    const t = watch.target;
+    const telephony = t.field === "telephony";
+    const event = telephony ? this.telephonyEvent : "presence";
+    const target = telephony ? `sip:${t.key.value}@${targetDomain(this.settings)}` : sipTarget(t.key.value);
+    const accept = event === "dialog" ? ACCEPT_DIALOG : ACCEPT_PRESENCE;
+    return new Subscription({ event, target, accept, expires: this.settings.expires }, this.subscriptionContext(), this);
+  }
+
+  private replaceSubscription(watch: Watch): void {
+    const old = watch.subscription;
+    this.bySubscription.delete(old);
+    old.stop();
+    watch.telephony?.reset();
+    watch.subscription = this.newSubscription(watch);
+    this.bySubscription.set(watch.subscription, watch);
+    if (this.transport?.isOpen) watch.subscription.start();
+  }
+
+  private subscriptionContext(): SubscriptionContext {
+    return {
+      transactions: this.sender(),
+      auth: this.auth,
+      pacer: this.pacer!,
+      identity: { aor: identityUri(this.settings), contact: () => this.contact(), userAgent: USER_AGENT },
+      clock: this.ctx.clock,
+      logger: this.ctx.logger,
+      timerNMs: 64 * this.settings.t1Ms,
+      register: (callId, sub) => this.dialogs.set(callId, sub),
+      unregister: (callId, sub) => {
+        if (this.dialogs.get(callId) === sub) this.dialogs.delete(callId);
+      },
+    };
+  }
+
+  /** Subscriptions send through whatever transaction layer is current (reconnects replace it). */
+  private sender(): SubscriptionContext["transactions"] {
+    return {
+      send: (request, handler) => {
+        if (!this.transactions) {
+          handler.onTimeout("not connected to the server");
+          return "";
+        }
+        return this.transactions.send(request, handler);
+      },
+    };
+  }
+
+  private contact(): string {
+    const local = this.transport?.local ?? { address: "0.0.0.0", port: 0 };
+    const user = identityUri(this.settings).replace(/^sips?:/, "").split("@")[0];
+    const host = local.address.includes(":") ? `[${local.address}]` : local.address;
+    const transport = this.settings.protocol === "udp" ? "" : `;transport=${this.settings.protocol}`;
+    return `<sip:${user}@${host}:${local.port}${transport}>`;
+  }
+
+  private probeContext() {
+    return {
+      send: (request: { method: string; uri: string; headers: HeaderList }, onFinal: (r: SipResponse | null, reason: string) => void) => {
+        const tx = this.transactions;
+        if (!tx) return onFinal(null, "not connected");
+        tx.send(request, { onFinal: (r) => onFinal(r, ""), onTimeout: (reason) => onFinal(null, reason) });
+      },
+      auth: this.auth,
+      aor: identityUri(this.settings),
+      contact: () => this.contact(),
+      userAgent: USER_AGENT,
+      newIds: () => {
+        const callId = newCallId();
+        this.probeCallIds.add(callId);
+        this.ctx.clock.setTimeout(() => this.probeCallIds.delete(callId), 64 * this.settings.t1Ms);
+        return { callId, tag: newTag() };
+      },
+    };
+  }
+
+  private runProbe(): void {
+    if (!this.running || !this.probe) return;
+    if (this.probeTimer) this.ctx.clock.clearTimeout(this.probeTimer);
+    this.probeTimer = null;
+    this.probe.run((result) => this.onProbe(result));
+  }
+
+  private onProbe(result: ProbeResult): void {
+    if (!this.running) return;
+    const wasDown = this.status === "connection-error";
+    this.setStatus(result.status, result.detail);
+    if (wasDown && result.status !== "connection-error") {
+      // The server is back. It may have restarted and forgotten our dialogs (a refresh would
+      // only find out minutes later), and every user shows an error meanwhile: re-subscribe
+      // everything now, paced, for fresh full state.
+      for (const w of this.watches.values()) w.subscription.restart();
+    }
+    const every = result.status === "connection-error" ? 5_000 : this.settings.healthCheckSeconds * 1000;
+    this.probeTimer = this.ctx.clock.setTimeout(() => {
+      this.probeTimer = null;
+      this.runProbe();
+    }, every);
+  }
+
+  private setStatus(status: ConnectorStatus, detail: string): void {
+    const previous = this.status;
+    this.status = status;
+    this.ctx.sink.status(status, detail);
+    if (status === "connection-error" && previous !== "connection-error") {
+      // Users this server served show an error now, so another source can stand in.
+      for (const w of this.watches.values()) this.report(w, { kind: "error", status: "error", reason: `server unreachable: ${detail}` });
+    }
+  }
+
+  private report(watch: Watch, report: TelephonyReport | RichReport): void {
+    if (!this.running) return;
+    const observation = { source: this.ctx.id, field: watch.target.field, userKey: watch.target.key, at: this.ctx.clock.now(), report } as Observation;
+    this.ctx.sink.observe(observation);
+  }
+
+  private newAuthenticator(): DigestAuthenticator {
+    const s = this.settings;
+    const user = s.authId || identityUri(s).replace(/^sips?:/, "").split("@")[0]!;
+    return new DigestAuthenticator({ username: user, password: s.password ?? "" });
+  }
+
+  private clearTimers(): void {
+    if (this.reconnectTimer) this.ctx.clock.clearTimeout(this.reconnectTimer);
+    if (this.probeTimer) this.ctx.clock.clearTimeout(this.probeTimer);
+    this.reconnectTimer = null;
+    this.probeTimer = null;
+  }
+}
+
+function toTraceEntry(e: TraceEntry): MessageTraceEntry {
+  return { at: e.at, direction: e.direction, remote: `${e.remote.address}:${e.remote.port}`, text: e.text };
+}
+
+/** A rich target as a SIP URI (users' SIP URIs are stored with their scheme; be lenient). */
+function sipTarget(value: string): string {
+  return /^sips?:/i.test(value) ? value : `sip:${value}`;
+}
+
+/** The name to verify a TLS certificate against: the configured host unless it is an IP literal. */
+function tlsName(server: string): string | undefined {
+  const host = parseServerAddress(server).host;
+  return /^[\d.]+$/.test(host) || host.includes(":") ? undefined : host;
+}
+
+export type { ErrorStatus, PresenceField };

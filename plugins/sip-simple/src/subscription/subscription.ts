@@ -1,0 +1,435 @@
+import type { Clock, ErrorStatus, Logger, TimerHandle } from "@presence-hub/core";
+import { formatNameAddr, newCallId, newTag, type DigestAuthenticator, type HeaderList, type NameAddr, type SipRequest, type SipResponse } from "../wire/index.js";
+import type { Responder, TransactionLayer } from "../transaction/transaction-layer.js";
+import { Backoff } from "./backoff.js";
+import type { SubscribePacer } from "./subscribe-pacer.js";
+
+/** What to subscribe to. */
+export interface SubscriptionSpec {
+  /** Event package: `presence` or `dialog` (no parameters: servers and sip.js mis-match them). */
+  readonly event: "presence" | "dialog";
+  /** Request-URI and To: the presentity (`sip:alice@pbx`) or a resource list. */
+  readonly target: string;
+  readonly accept: string;
+  /** Requested duration in seconds. */
+  readonly expires: number;
+  /** Resource list (RFC 4662): adds `Supported: eventlist`. */
+  readonly eventList?: boolean;
+}
+
+/** Who subscribes: the connector's identity and where NOTIFYs must go. */
+export interface SubscriberIdentity {
+  /** From URI, e.g. `sip:hub@pbx.example`. */
+  readonly aor: string;
+  /** Contact header value, e.g. `<sip:hub@192.0.2.7:5070;transport=tcp>`. */
+  contact(): string;
+  readonly userAgent: string;
+}
+
+/** Everything subscriptions of one connector share. */
+export interface SubscriptionContext {
+  readonly transactions: Pick<TransactionLayer, "send">;
+  readonly auth: DigestAuthenticator;
+  readonly pacer: SubscribePacer;
+  readonly identity: SubscriberIdentity;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** 64·T1: timer N (RFC 6665 §4.1.2.4) and how long a closing dialog still takes NOTIFYs. */
+  readonly timerNMs: number;
+  /** Registers/unregisters the dialog's Call-ID so NOTIFYs reach it. */
+  register(callId: string, subscription: Subscription): void;
+  unregister(callId: string, subscription: Subscription): void;
+}
+
+/** A failure the connector turns into a per-user error (and, for auth, a connector status). */
+export interface SubscriptionFailure {
+  readonly status: ErrorStatus;
+  /** SIP status (0 for a timeout or a transport failure). */
+  readonly code: number;
+  readonly reason: string;
+  /** Credentials refused (401/407 after ours, or 403 to an authenticated request). */
+  readonly authRejected: boolean;
+  /** When the subscription will try again by itself. */
+  readonly retryInMs: number;
+}
+
+/** Callbacks to the connector. */
+export interface SubscriptionDelegate {
+  /** A NOTIFY of this subscription (already answered 200). */
+  onNotify(subscription: Subscription, notify: SipRequest): void;
+  /** The server accepted (2xx) or put the subscription on hold (`pending`). */
+  onAccepted(subscription: Subscription, pending: boolean): void;
+  onFailure(subscription: Subscription, failure: SubscriptionFailure): void;
+  /** 489 Bad Event: the server does not offer this package for the target. */
+  onBadEvent(subscription: Subscription): void;
+  /** Any final response from the server, or a timeout: feeds the connector's health. */
+  onServerAnswer(code: number | "timeout"): void;
+}
+
+/**
+ * Phases of one subscription.
+ *
+ * ```
+ *   idle ──start()──► queued (pacer) ──► subscribing ──2xx/NOTIFY──► active ⇄ refreshing
+ *                          ▲                 │ 401/407 → resend with credentials (same Call-ID)
+ *                          │                 │ 423 → resend with Min-Expires
+ *                          └── waiting ◄─────┘ failure / terminated NOTIFY / 481 / timer N (backoff)
+ *   any ──stop()──► closing (Expires: 0 sent; final NOTIFYs still answered) ──► stopped
+ * ```
+ */
+export type SubscriptionPhase = "idle" | "queued" | "subscribing" | "active" | "refreshing" | "waiting" | "closing" | "stopped";
+
+/** How long before expiry a refresh goes out: enough for timer F (32 s) on UDP. */
+const REFRESH_MARGIN_S = 35;
+/** Retry delay after a definitive refusal (403, 404, rejected): someone may fix it server-side. */
+const REFUSED_RETRY_MS = 5 * 60_000;
+const REFUSED_CODES = new Set([404, 410, 480, 484, 604]);
+/** Challenges answered per request before the credentials count as refused (stale nonces need one more). */
+const MAX_CHALLENGE_ROUNDS = 3;
+
+/**
+ * One SUBSCRIBE dialog with the policy sip.js lacks (RFC 6665): refresh timed from the 2xx
+ * Expires (`max(E/2, E − 35 s)`), 423/Min-Expires, digest challenges without CSeq reuse,
+ * `Subscription-State: terminated` with every reason and `retry-after` in seconds, 481 → a fresh
+ * dialog, timer N, the first fork kept and later ones answered 481, backoff with jitter, and
+ * every out-of-dialog SUBSCRIBE paced through the connector's pacer.
+ */
+export class Subscription {
+  phase: SubscriptionPhase = "idle";
+  private callId = "";
+  private fromTag = "";
+  private toTag: string | null = null;
+  private cseq = 0;
+  private remoteCseq = -1;
+  private routeSet: string[] = [];
+  private remoteTarget: string;
+  private expires: number;
+  private dialogUp = false;
+  private timer: TimerHandle | null = null;
+  private timerN: TimerHandle | null = null;
+  private cancelQueue: (() => void) | null = null;
+  private readonly backoff = new Backoff();
+  /** Whether the last attempt had a 2xx (for the connector's diagnostics). */
+  lastResponse: { code: number; reason: string } | null = null;
+
+  constructor(
+    readonly spec: SubscriptionSpec,
+    private readonly ctx: SubscriptionContext,
+    private readonly delegate: SubscriptionDelegate,
+  ) {
+    this.remoteTarget = spec.target;
+    this.expires = spec.expires;
+  }
+
+  /** The current dialog's Call-ID (changes when the subscription is re-created). */
+  get dialogCallId(): string {
+    return this.callId;
+  }
+
+  /** Every Call-ID this subscription used (bounded), so a trace can show its whole history. */
+  readonly callIds = new Set<string>();
+
+  /** Subscribes (paced). Idempotent while running. */
+  start(): void {
+    if (this.phase !== "idle" && this.phase !== "stopped" && this.phase !== "waiting") return;
+    this.clearTimer();
+    this.phase = "queued";
+    this.cancelQueue = this.ctx.pacer.acquire(() => {
+      this.cancelQueue = null;
+      this.sendInitial();
+    });
+  }
+
+  /** Drops the dialog and subscribes again from scratch (server restart, lost connection). */
+  restart(): void {
+    if (this.phase === "closing" || this.phase === "stopped") return;
+    this.resetDialog();
+    this.phase = "idle";
+    this.start();
+  }
+
+  /** Unsubscribes (Expires: 0 in the dialog when there is one) and stops for good. */
+  stop(): void {
+    if (this.phase === "stopped" || this.phase === "closing") return;
+    this.clearTimer();
+    this.cancelQueue?.();
+    this.cancelQueue = null;
+    if (this.dialogUp && this.toTag) {
+      this.phase = "closing";
+      this.sendInDialog(0, true);
+      // Keep answering the final NOTIFY (terminated) for a while, then forget the dialog.
+      this.timer = this.ctx.clock.setTimeout(() => this.finish(), this.ctx.timerNMs);
+    } else {
+      this.finish();
+    }
+  }
+
+  /** A NOTIFY whose Call-ID is this subscription's. */
+  handleNotify(notify: SipRequest, respond: Responder): void {
+    if (notify.toTag !== this.fromTag) return respond(481, { reason: "Subscription Does Not Exist" });
+    const remoteTag = notify.fromTag ?? "";
+    if (this.toTag !== null && this.dialogUp && remoteTag !== this.toTag) {
+      // A second fork (RFC 6665 §4.1.2.4): keep the first dialog, refuse the others.
+      return respond(481, { reason: "Subscription Does Not Exist" });
+    }
+    const event = notify.event;
+    if (!event || event.package !== this.spec.event) return respond(489, { reason: "Bad Event" });
+    if (notify.cseq.seq <= this.remoteCseq) return respond(500, { reason: "Out of Order CSeq", headers: [["Retry-After", "1"]] });
+    let state;
+    try {
+      state = notify.subscriptionState;
+    } catch {
+      return respond(400, { reason: "Bad Subscription-State" });
+    }
+    if (!state) return respond(400, { reason: "Missing Subscription-State" });
+    respond(200);
+    if (this.phase === "closing" || this.phase === "stopped") return;
+    this.remoteCseq = notify.cseq.seq;
+    if (!this.dialogUp) {
+      this.toTag = remoteTag;
+      this.dialogUp = true;
+      this.routeSet = notify.recordRoutes.map(routeValue); // UAS view: Record-Route in order
+    }
+    this.updateTarget(notify.contacts);
+    this.clearTimerN();
+    this.backoff.reset();
+
+    const s = state.state.toLowerCase();
+    if (s === "terminated") {
+      this.delegate.onNotify(this, notify);
+      this.onTerminated(state.reason?.toLowerCase(), state.retryAfter);
+      return;
+    }
+    if (state.expires !== undefined && state.expires < this.expires) this.scheduleRefresh(state.expires);
+    if (this.phase === "subscribing") this.phase = "active";
+    this.delegate.onAccepted(this, s === "pending");
+    this.delegate.onNotify(this, notify);
+  }
+
+  // ─── requests ───────────────────────────────────────────────────────────────────────────────
+
+  private sendInitial(): void {
+    if (this.phase !== "queued") return;
+    this.resetDialog();
+    this.callId = newCallId();
+    this.fromTag = newTag();
+    if (this.callIds.size >= 20) this.callIds.delete(this.callIds.values().next().value!);
+    this.callIds.add(this.callId);
+    this.ctx.register(this.callId, this);
+    this.phase = "subscribing";
+    this.sendSubscribe(false);
+  }
+
+  /** In-dialog SUBSCRIBE: a refresh, or an unsubscribe with `expires` 0. */
+  private sendInDialog(expires: number, closing = false): void {
+    if (!closing) this.phase = "refreshing";
+    this.sendSubscribe(true, expires);
+  }
+
+  private sendSubscribe(inDialog: boolean, expires = this.expires, challengeRound = 0): void {
+    this.cseq++;
+    const uri = inDialog ? this.remoteTarget : this.spec.target;
+    const headers: [string, string][] = [];
+    for (const r of inDialog ? this.routeSet : []) headers.push(["Route", r]);
+    headers.push(
+      ["Max-Forwards", "70"],
+      ["From", `<${this.ctx.identity.aor}>;tag=${this.fromTag}`],
+      ["To", inDialog && this.toTag ? `<${this.spec.target}>;tag=${this.toTag}` : `<${this.spec.target}>`],
+      ["Call-ID", this.callId],
+      ["CSeq", `${this.cseq} SUBSCRIBE`],
+      ["Contact", this.ctx.identity.contact()],
+      ["Event", this.spec.event],
+      ["Expires", String(expires)],
+      ["Accept", this.spec.accept],
+      ["Allow", "NOTIFY, OPTIONS"],
+    );
+    if (this.spec.eventList) headers.push(["Supported", "eventlist"]);
+    headers.push(["User-Agent", this.ctx.identity.userAgent]);
+    headers.push(...this.ctx.auth.authorize({ method: "SUBSCRIBE", uri }));
+    const sentHeaders: HeaderList = headers;
+    const callId = this.callId;
+    this.ctx.transactions.send(
+      { method: "SUBSCRIBE", uri, headers: sentHeaders },
+      {
+        onFinal: (response) => {
+          if (callId !== this.callId) return; // an answer for a dialog we already left
+          this.delegate.onServerAnswer(response.status);
+          this.onResponse(response, sentHeaders, inDialog, expires, challengeRound);
+        },
+        onTimeout: (reason) => {
+          if (callId !== this.callId) return;
+          this.delegate.onServerAnswer("timeout");
+          if (this.phase === "closing") return;
+          if (inDialog && this.phase === "refreshing" && this.remainingMs() > 10_000) {
+            // A lost refresh is not a lost subscription: try again while time remains.
+            this.phase = "active";
+            this.timer = this.ctx.clock.setTimeout(() => this.sendInDialog(this.expires), 5_000);
+            return;
+          }
+          this.fail({ status: "error", code: 0, reason: `no answer: ${reason}`, authRejected: false }, this.backoff.next());
+        },
+      },
+    );
+  }
+
+  private onResponse(response: SipResponse, sent: HeaderList, inDialog: boolean, expires: number, challengeRound: number): void {
+    const code = response.status;
+    this.lastResponse = { code, reason: response.reason };
+    if (this.phase === "closing") {
+      if ((code === 401 || code === 407) && challengeRound < MAX_CHALLENGE_ROUNDS) {
+        if (this.ctx.auth.handleChallenge(response, { headers: sent }).ok) this.sendSubscribe(true, 0, challengeRound + 1);
+      }
+      return;
+    }
+    if (code >= 200 && code < 300) return this.onAccepted(response, inDialog, expires);
+    if (code === 401 || code === 407) {
+      const outcome = this.ctx.auth.handleChallenge(response, { headers: sent });
+      if (outcome.ok && challengeRound < MAX_CHALLENGE_ROUNDS) return this.sendSubscribe(inDialog, expires, challengeRound + 1);
+      const detail = outcome.ok ? "challenged again with fresh credentials" : outcome.detail;
+      return this.fail({ status: "access-denied", code, reason: `${code} ${response.reason}: ${detail}`, authRejected: !outcome.ok ? outcome.reason === "rejected" : true }, REFUSED_RETRY_MS);
+    }
+    if (code === 423) {
+      const min = response.minExpires;
+      if (min !== undefined && min > this.expires && min <= 86_400) {
+        this.expires = min;
+        return this.sendSubscribe(inDialog, min);
+      }
+    }
+    if (code === 489) {
+      this.phase = "waiting";
+      this.resetDialog();
+      this.delegate.onBadEvent(this);
+      return;
+    }
+    if (inDialog && (code === 481 || code === 404 || code === 410)) {
+      // The server forgot the dialog (restart): start a fresh one at once (paced).
+      this.resetDialog();
+      this.phase = "idle";
+      this.start();
+      return;
+    }
+    const retryAfter = response.retryAfter?.seconds;
+    if (code === 403) return this.fail({ status: "access-denied", code, reason: `${code} ${response.reason}`, authRejected: this.ctx.auth.cachedRealms.length > 0 }, REFUSED_RETRY_MS);
+    if (REFUSED_CODES.has(code)) return this.fail({ status: "not-found", code, reason: `${code} ${response.reason}`, authRejected: false }, REFUSED_RETRY_MS);
+    this.fail({ status: "error", code, reason: `${code} ${response.reason}`, authRejected: false }, retryAfter !== undefined ? retryAfter * 1000 : this.backoff.next());
+  }
+
+  private onAccepted(response: SipResponse, inDialog: boolean, requested: number): void {
+    if (requested === 0) return;
+    let granted: number;
+    try {
+      granted = response.expires ?? requested;
+    } catch {
+      granted = requested;
+    }
+    if (granted <= 0) granted = requested;
+    this.expires = Math.min(this.expires, granted) || granted;
+    if (!this.dialogUp) {
+      // 2xx before the first NOTIFY: take the route set from it (UAC view: reversed), wait for NOTIFY.
+      this.toTag = response.toTag ?? null;
+      this.routeSet = [...response.recordRoutes].reverse().map(routeValue);
+      this.updateTarget(response.contacts);
+      this.armTimerN();
+    } else if (inDialog) {
+      this.armTimerN();
+    }
+    this.backoff.reset();
+    if (this.phase === "subscribing" || this.phase === "refreshing") this.phase = "active";
+    this.scheduleRefresh(granted);
+    if (!inDialog) this.delegate.onAccepted(this, false);
+  }
+
+  private onTerminated(reason: string | undefined, retryAfter: number | undefined): void {
+    this.resetDialog();
+    switch (reason) {
+      case "deactivated":
+      case "timeout":
+        this.phase = "idle";
+        this.start();
+        return;
+      case "rejected":
+        return this.fail({ status: "access-denied", code: 0, reason: "subscription rejected by the server", authRejected: false }, retryAfter !== undefined ? retryAfter * 1000 : REFUSED_RETRY_MS);
+      case "noresource":
+      case "invariant":
+        return this.fail({ status: "not-found", code: 0, reason: `subscription terminated: ${reason}`, authRejected: false }, retryAfter !== undefined ? retryAfter * 1000 : REFUSED_RETRY_MS);
+      default:
+        // probation, giveup, or no reason: come back after retry-after (seconds) or a backoff.
+        return this.fail({ status: "error", code: 0, reason: `subscription terminated${reason ? `: ${reason}` : ""}`, authRejected: false }, retryAfter !== undefined ? retryAfter * 1000 : this.backoff.next());
+    }
+  }
+
+  private fail(failure: Omit<SubscriptionFailure, "retryInMs">, retryInMs: number): void {
+    this.resetDialog();
+    this.phase = "waiting";
+    this.clearTimer();
+    this.timer = this.ctx.clock.setTimeout(() => {
+      this.timer = null;
+      this.start();
+    }, retryInMs);
+    this.delegate.onFailure(this, { ...failure, retryInMs });
+  }
+
+  // ─── timers and dialog state ────────────────────────────────────────────────────────────────
+
+  private scheduleRefresh(grantedSeconds: number): void {
+    this.clearTimer();
+    const at = Math.max(grantedSeconds / 2, grantedSeconds - REFRESH_MARGIN_S);
+    this.expiresAt = this.ctx.clock.now() + grantedSeconds * 1000;
+    this.timer = this.ctx.clock.setTimeout(() => {
+      this.timer = null;
+      if (this.phase === "active") this.sendInDialog(this.expires);
+    }, at * 1000);
+  }
+
+  private expiresAt = 0;
+
+  private remainingMs(): number {
+    return this.expiresAt - this.ctx.clock.now();
+  }
+
+  /** Timer N: after a 2xx, a NOTIFY must follow within 64·T1, else the subscription is dead. */
+  private armTimerN(): void {
+    this.clearTimerN();
+    this.timerN = this.ctx.clock.setTimeout(() => {
+      this.timerN = null;
+      this.fail({ status: "error", code: 0, reason: "no NOTIFY after the server accepted (timer N)", authRejected: false }, this.backoff.next());
+    }, this.ctx.timerNMs);
+  }
+
+  private updateTarget(contacts: readonly NameAddr[] | "*" | undefined): void {
+    if (contacts && contacts !== "*" && contacts[0]) this.remoteTarget = contacts[0].uri;
+  }
+
+  private resetDialog(): void {
+    this.clearTimerN();
+    if (this.callId) this.ctx.unregister(this.callId, this);
+    this.callId = "";
+    this.toTag = null;
+    this.dialogUp = false;
+    this.cseq = 0;
+    this.remoteCseq = -1;
+    this.routeSet = [];
+    this.remoteTarget = this.spec.target;
+  }
+
+  private finish(): void {
+    this.clearTimer();
+    this.resetDialog();
+    this.phase = "stopped";
+  }
+
+  private clearTimer(): void {
+    if (this.timer) this.ctx.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private clearTimerN(): void {
+    if (this.timerN) this.ctx.clock.clearTimeout(this.timerN);
+    this.timerN = null;
+  }
+}
+
+/** A Record-Route value as a Route header value (URI and parameters such as `;lr` kept). */
+function routeValue(rr: NameAddr): string {
+  return formatNameAddr({ displayName: undefined, uri: rr.uri, params: rr.params });
+}
