@@ -66,14 +66,14 @@ describe("Plugins the configuration names but that cannot be used", () => {
     }
   });
 
-  it("a plugin's invalid config section stops the start, naming the key", async () => {
+  it("an unknown connector type stops the start, naming the key and the known types", async () => {
     try {
       await startTestHub({ config: { connectors: [{ id: "x", type: "no-such-type" }] } });
       expect.fail("expected the start to fail");
     } catch (e) {
       expect(e).to.be.instanceOf(ConfigError);
       expect((e as ConfigError).issues[0]).to.deep.include({ path: "connectors[0].type" });
-      expect((e as ConfigError).issues[0]!.message).to.match(/unknown connector type "no-such-type" \(known: http-push\)/);
+      expect((e as ConfigError).issues[0]!.message).to.match(/unknown connector type "no-such-type" \(known: sip-simple, http-push\)/);
     }
   });
 
