@@ -136,6 +136,73 @@ describe("sip-simple against Kamailio", function () {
     });
   }
 
+  describe("with a resource list (RFC 4662)", () => {
+    it("gets the list's members through one SUBSCRIBE and watches the others one by one", async () => {
+      const config = hubConfig("udp", { resourceListUri: "sip:team@127.0.0.1" });
+      (config as { users: unknown[] }).users = [
+        { username: "alice", sipUri: "sip:alice@127.0.0.1" },
+        { username: "bob", sipUri: "sip:bob@127.0.0.1" },
+        { username: "carol", sipUri: "sip:carol@127.0.0.1" },
+        { username: "dave", sipUri: "sip:dave@127.0.0.1" },
+      ];
+      const hub = await startTestHub({ config });
+      try {
+        const bob = new PresencePublisher({ server: kam, localPort: 25245, traceDir: tmp, account: KAMAILIO_ACCOUNTS.bob });
+        const dave = new PresencePublisher({ server: kam, localPort: 25246, traceDir: tmp, account: KAMAILIO_ACCOUNTS.dave });
+        await waitFor("up-and-running", () => connector(hub).status === "up-and-running");
+        await new Promise((r) => setTimeout(r, 1500)); // the RLS back-end subscriptions settle
+        await bob.publish("away", { note: "via the list" });
+        await dave.publish("busy", { note: "on his own" });
+        await waitFor("bob away through the list", () => rich(hub, "bob").message === "via the list", 20_000);
+        await waitFor("dave busy through his own subscription", () => rich(hub, "dave").message === "on his own", 20_000);
+        const subscribes = hub.app.hub.connectorTrace("kam").filter((t) => t.direction === "out" && t.text.startsWith("SUBSCRIBE "));
+        const targets = new Set(subscribes.map((t) => t.text.split(" ")[1]));
+        expect(targets.has("sip:team@127.0.0.1")).to.equal(true);
+        expect(targets.has("sip:dave@127.0.0.1")).to.equal(true);
+        expect(targets.has("sip:bob@127.0.0.1")).to.equal(false);
+        expect(targets.has("sip:alice@127.0.0.1")).to.equal(false);
+        expect(subscribes.find((t) => t.text.startsWith("SUBSCRIBE sip:team@127.0.0.1"))!.text).to.match(/^Supported: eventlist\r?$/m);
+        await bob.unpublish();
+        await dave.unpublish();
+      } finally {
+        await hub.stop();
+      }
+    });
+  });
+
+  describe("with 407 Proxy-Authenticate and with a trusted trunk", () => {
+    let proxyAuth: KamailioInstance;
+    let trusted: KamailioInstance;
+    before(async () => {
+      proxyAuth = await startKamailio({ ports: { udp: 25250 }, tls: false, parentDir: tmp, modes: ["proxy-auth"] });
+      trusted = await startKamailio({ ports: { udp: 25260 }, tls: false, parentDir: tmp, modes: ["trusted"] });
+    });
+    after(async () => {
+      await proxyAuth?.dispose();
+      await trusted?.dispose();
+    });
+
+    for (const [name, port, extra] of [
+      ["407", 25250, {}],
+      ["trusted, dummy credentials", 25260, { uri: "presence@127.0.0.1", authId: "dummy", password: "dummy" }],
+    ] as const) {
+      it(`${name}: subscribes and follows rich presence`, async () => {
+        const server = port === 25250 ? proxyAuth : trusted;
+        const hub = await startTestHub({ config: hubConfig("udp", { server: `127.0.0.1:${port}`, ...extra }) });
+        try {
+          await waitFor("a positive status", () => ["up-and-running", "credentials-not-found"].includes(connector(hub).status));
+          const alice = new PresencePublisher({ server, localPort: port + 5, traceDir: tmp, account: KAMAILIO_ACCOUNTS.alice });
+          await alice.publish("busy", { note: name });
+          await waitFor(`alice busy (${name})`, () => rich(hub, "alice").message === name);
+          if (port === 25250) expect(hub.app.hub.connectorTrace("kam").some((t) => /^Proxy-Authorization: Digest /m.test(t.text))).to.equal(true);
+          await alice.unpublish();
+        } finally {
+          await hub.stop();
+        }
+      });
+    }
+  });
+
   describe("with wrong credentials", () => {
     it("reports forbidden and shows access-denied for users", async () => {
       const hub = await startTestHub({ config: hubConfig("udp", { password: "wrong-password" }) });

@@ -14,8 +14,10 @@ import {
   type WatchTarget,
   type MessageTraceEntry,
   type TracesMessages,
+  sipUriKey,
 } from "@presence-hub/core";
 import { dispatchBody } from "./bodies/body-dispatch.js";
+import { ResourceList } from "./resource-list.js";
 import { mapRichBody, TelephonyNotifyMapper, type MappedNotify } from "./notify-mapper.js";
 import { identityUri, targetDomain, type SipSettings } from "./sip-settings.js";
 import { Backoff } from "./subscription/backoff.js";
@@ -35,11 +37,19 @@ const USER_AGENT = "presence-hub/0.1";
 const ACCEPT_PRESENCE = "application/pidf+xml";
 const ACCEPT_DIALOG = "application/dialog-info+xml, application/x-as-feature-event+xml";
 
-/** One watched target: its subscription and what its NOTIFYs mean. */
+/** One watched target: its own subscription (null while a resource list covers it) and what its NOTIFYs mean. */
 interface Watch {
   readonly target: WatchTarget;
-  subscription: Subscription;
+  /** `user@host` of the presentity, to match resource-list members. */
+  readonly key: string;
+  subscription: Subscription | null;
   readonly telephony: TelephonyNotifyMapper | null;
+}
+
+/** A resource-list subscription for one field and what it knows. */
+interface ListWatch {
+  readonly list: ResourceList;
+  readonly subscription: Subscription;
 }
 
 /**
@@ -61,6 +71,7 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
   private readonly watches = new Map<string, Watch>();
   private readonly bySubscription = new Map<Subscription, Watch>();
   private readonly dialogs = new Map<string, Subscription>();
+  private readonly lists = new Map<Subscription, ListWatch>();
   private readonly probeCallIds = new Set<string>();
   private readonly reconnectBackoff = new Backoff(1_000, 30_000);
   private transport: SipTransport | null = null;
@@ -87,13 +98,21 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
   async start(): Promise<void> {
     this.running = true;
     this.pacer = new SubscribePacer(this.ctx.clock, this.settings.subscribeRate, this.settings.subscribeBurst);
+    for (const [field, uri] of [["rich", this.settings.resourceListUri], ["telephony", this.settings.telephonyListUri]] as const) {
+      if (!uri) continue;
+      const event = field === "rich" ? "presence" : "dialog";
+      const accept = `multipart/related, application/rlmi+xml, ${field === "rich" ? ACCEPT_PRESENCE : ACCEPT_DIALOG}`;
+      const subscription = new Subscription({ event, target: uri, accept, expires: this.settings.expires, eventList: true }, this.subscriptionContext(), this);
+      this.lists.set(subscription, { list: new ResourceList(field), subscription });
+    }
     await this.connect();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.clearTimers();
-    for (const watch of this.watches.values()) watch.subscription.stop();
+    for (const watch of this.watches.values()) watch.subscription?.stop();
+    for (const l of this.lists.values()) l.subscription.stop();
     // Give the un-SUBSCRIBEs a moment on the wire before the socket goes.
     if (this.transactions && this.transactions.pending > 0) await new Promise((r) => setTimeout(r, 200));
     this.pacer?.clear();
@@ -104,16 +123,15 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
     this.watches.clear();
     this.bySubscription.clear();
     this.dialogs.clear();
+    this.lists.clear();
   }
 
   watch(target: WatchTarget): void {
     const id = watchTargetId(target.field, target.key);
     if (this.watches.has(id)) return;
-    const watch: Watch = { target, subscription: null as unknown as Subscription, telephony: target.field === "telephony" ? new TelephonyNotifyMapper() : null };
-    watch.subscription = this.newSubscription(watch);
+    const watch: Watch = { target, key: sipUriKey(this.targetUri(target)) ?? target.key.value, subscription: null, telephony: target.field === "telephony" ? new TelephonyNotifyMapper() : null };
     this.watches.set(id, watch);
-    this.bySubscription.set(watch.subscription, watch);
-    if (this.transport?.isOpen) watch.subscription.start();
+    this.placeWatch(watch);
   }
 
   unwatch(target: WatchTarget): void {
@@ -121,8 +139,7 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
     const watch = this.watches.get(id);
     if (!watch) return;
     this.watches.delete(id);
-    this.bySubscription.delete(watch.subscription);
-    watch.subscription.stop();
+    this.dropSubscription(watch);
   }
 
   /** The last messages exchanged, optionally only those of the subscriptions for one user. */
@@ -130,7 +147,9 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
     let callIds: Set<string> | undefined;
     if (filter.username) {
       callIds = new Set<string>();
-      for (const w of this.watches.values()) if (w.target.username === filter.username) for (const id of w.subscription.callIds) callIds.add(id);
+      for (const w of this.watches.values()) if (w.target.username === filter.username && w.subscription) for (const id of w.subscription.callIds) callIds.add(id);
+      // Members of a resource list: the list's NOTIFYs carry them.
+      for (const l of this.lists.values()) for (const id of l.subscription.callIds) callIds.add(id);
     }
     return this.trace.entries({ callIds, limit: filter.limit }).map(toTraceEntry);
   }
@@ -151,6 +170,8 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
   // ─── SubscriptionDelegate ───────────────────────────────────────────────────────────────────
 
   onNotify(subscription: Subscription, notify: SipRequest): void {
+    const list = this.lists.get(subscription);
+    if (list) return this.onListNotify(list, notify);
     const watch = this.bySubscription.get(subscription);
     if (!watch) return;
     let mapped: MappedNotify<TelephonyReport | RichReport>;
@@ -179,8 +200,16 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
   }
 
   onFailure(subscription: Subscription, failure: SubscriptionFailure): void {
-    const watch = this.bySubscription.get(subscription);
     if (failure.authRejected) this.setStatus("forbidden", failure.reason);
+    const list = this.lists.get(subscription);
+    if (list) {
+      // The list is gone for now: its members get their own subscriptions until it is back.
+      this.ctx.logger.warn({ list: subscription.spec.target, reason: failure.reason }, "resource list subscription failed; watching its members one by one");
+      list.list.reset();
+      this.reconcile(list.list.field);
+      return;
+    }
+    const watch = this.bySubscription.get(subscription);
     if (!watch) return;
     this.ctx.logger.info({ target: watch.target.key.value, code: failure.code, reason: failure.reason, retryInMs: failure.retryInMs }, "subscription failed");
     watch.telephony?.reset();
@@ -188,6 +217,8 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
   }
 
   onBadEvent(subscription: Subscription): void {
+    const list = this.lists.get(subscription);
+    if (list) return this.onFailure(subscription, { status: "error", code: 489, reason: "489 Bad Event for the resource list", authRejected: false, retryInMs: 0 });
     const watch = this.bySubscription.get(subscription);
     if (!watch) return;
     if (watch.target.field === "telephony" && subscription.spec.event === "dialog") {
@@ -233,7 +264,7 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
     }
     this.reconnectBackoff.reset();
     this.runProbe();
-    for (const watch of this.watches.values()) watch.subscription.restart();
+    this.restartAll();
   }
 
   private scheduleReconnect(): void {
@@ -264,19 +295,98 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
     const t = watch.target;
     const telephony = t.field === "telephony";
     const event = telephony ? this.telephonyEvent : "presence";
-    const target = telephony ? `sip:${t.key.value}@${targetDomain(this.settings)}` : sipTarget(t.key.value);
+    const target = this.targetUri(t);
     const accept = event === "dialog" ? ACCEPT_DIALOG : ACCEPT_PRESENCE;
     return new Subscription({ event, target, accept, expires: this.settings.expires }, this.subscriptionContext(), this);
   }
 
   private replaceSubscription(watch: Watch): void {
-    const old = watch.subscription;
-    this.bySubscription.delete(old);
-    old.stop();
+    this.dropSubscription(watch);
     watch.telephony?.reset();
+    this.placeWatch(watch);
+  }
+
+  /** A watch goes to its field's resource list when the list covers it, else to its own subscription. */
+  private placeWatch(watch: Watch): void {
+    const list = this.listFor(watch.target.field);
+    const covered = list?.list.covers(watch.key);
+    if (list && covered !== false && listUsable(list)) {
+      // Covered (or the list's membership is not known yet: its full state decides).
+      this.dropSubscription(watch);
+      const last = covered ? list.list.lastReport(watch.key) : undefined;
+      if (last) this.report(watch, last);
+      return;
+    }
+    if (watch.subscription) return;
     watch.subscription = this.newSubscription(watch);
     this.bySubscription.set(watch.subscription, watch);
     if (this.transport?.isOpen) watch.subscription.start();
+  }
+
+  private dropSubscription(watch: Watch): void {
+    if (!watch.subscription) return;
+    this.bySubscription.delete(watch.subscription);
+    watch.subscription.stop();
+    watch.subscription = null;
+  }
+
+  /** Re-places every watch of a field after the list's membership changed or the list failed. */
+  private reconcile(field: PresenceField): void {
+    for (const w of this.watches.values()) if (w.target.field === field) this.placeWatch(w);
+  }
+
+  private listFor(field: PresenceField): ListWatch | undefined {
+    for (const l of this.lists.values()) if (l.list.field === field) return l;
+    return undefined;
+  }
+
+  private onListNotify(list: ListWatch, notify: SipRequest): void {
+    let contentType: string | undefined;
+    try {
+      contentType = notify.headers.get("content-type");
+    } catch {
+      contentType = undefined;
+    }
+    const update = list.list.apply(dispatchBody(contentType, notify.body, { maxBodyBytes: 16 * 1024 * 1024 }));
+    if ("error" in update) {
+      this.ctx.logger.warn({ list: list.subscription.spec.target, reason: update.error }, "resource list NOTIFY not usable");
+      if (list.list.covers("") === null) {
+        // Never got a list: the server does not treat the URI as a resource list (wrong URI,
+        // or a list owned by another identity). Watch everyone one by one instead.
+        this.ctx.sink.status(this.status, `resource list ${list.subscription.spec.target} is not a list on this server; watching users one by one`);
+        list.subscription.stop();
+        this.reconcile(list.list.field);
+      }
+      return;
+    }
+    for (const p of update.problems) this.ctx.logger.warn({ list: list.subscription.spec.target, problem: p }, "resource list member not usable");
+    if (update.membershipChanged) this.reconcile(list.list.field);
+    if (update.reports.size > 0) {
+      for (const w of this.watches.values()) {
+        if (w.target.field !== list.list.field || w.subscription) continue;
+        const report = update.reports.get(w.key);
+        if (report) this.report(w, report);
+      }
+    }
+    if (update.resync) list.subscription.restart();
+  }
+
+  /** Re-subscribes every list and every own subscription (paced): after a reconnect or an outage. */
+  private restartAll(): void {
+    for (const l of this.lists.values()) {
+      l.list.reset();
+      if (l.subscription.phase === "idle") l.subscription.start();
+      else l.subscription.restart();
+    }
+    for (const w of this.watches.values()) {
+      if (w.subscription) w.subscription.restart();
+      else this.placeWatch(w);
+    }
+  }
+
+  /** The presentity a target is about: `<extension>@<domain>` for telephony, the SIP URI for rich. */
+  private targetUri(target: WatchTarget): string {
+    return target.field === "telephony" ? `sip:${target.key.value}@${targetDomain(this.settings)}` : sipTarget(target.key.value);
   }
 
   private subscriptionContext(): SubscriptionContext {
@@ -351,7 +461,7 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
       // The server is back. It may have restarted and forgotten our dialogs (a refresh would
       // only find out minutes later), and every user shows an error meanwhile: re-subscribe
       // everything now, paced, for fresh full state.
-      for (const w of this.watches.values()) w.subscription.restart();
+      this.restartAll();
     }
     const every = result.status === "connection-error" ? 5_000 : this.settings.healthCheckSeconds * 1000;
     this.probeTimer = this.ctx.clock.setTimeout(() => {
@@ -392,6 +502,12 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
 
 function toTraceEntry(e: TraceEntry): MessageTraceEntry {
   return { at: e.at, direction: e.direction, remote: `${e.remote.address}:${e.remote.port}`, text: e.text };
+}
+
+/** A list subscription that can carry its members (not failed, not given up). */
+function listUsable(l: ListWatch): boolean {
+  const phase = l.subscription.phase;
+  return phase !== "waiting" && phase !== "stopped" && phase !== "closing";
 }
 
 /** A rich target as a SIP URI (users' SIP URIs are stored with their scheme; be lenient). */

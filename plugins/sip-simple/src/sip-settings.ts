@@ -20,6 +20,8 @@ export const SipSettings = Type.Object(
     domain: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9._:\\[\\]-]+$", "x-hint": "a domain or IP address" })),
     /** Optional RFC 4662 resource list for rich presence (one SUBSCRIBE for everyone in it). */
     resourceListUri: Type.Optional(Type.String({ pattern: "^sips?:[^@\\s]+@[^@\\s]+$", "x-hint": "sip:list@domain" })),
+    /** Optional RFC 4662 resource list for telephony (`Event: dialog` on a list of extensions). */
+    telephonyListUri: Type.Optional(Type.String({ pattern: "^sips?:[^@\\s]+@[^@\\s]+$", "x-hint": "sip:list@domain" })),
     /** Event package for telephony; `dialog` falls back to `presence` by itself when the server answers 489. */
     telephonyEvent: StringEnum(["dialog", "presence"], { default: "dialog" }),
     /** Requested subscription duration, seconds. */
