@@ -19,3 +19,15 @@ export interface TracesMessages {
 export function tracesMessages(connector: object): connector is TracesMessages {
   return typeof (connector as Partial<TracesMessages>).messageTrace === "function";
 }
+
+/**
+ * Optional connector capability: counters for diagnostics and metrics (messages, parse errors
+ * by kind, retransmissions, bad bodies…). Names are stable, dotted, lower-case.
+ */
+export interface ReportsCounters {
+  counters(): Readonly<Record<string, number>>;
+}
+
+export function reportsCounters(connector: object): connector is ReportsCounters {
+  return typeof (connector as Partial<ReportsCounters>).counters === "function";
+}

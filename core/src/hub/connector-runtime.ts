@@ -1,7 +1,7 @@
 import type { Clock } from "../contracts/clock.js";
 import type { Connector, ConnectorContext, ConnectorHealth } from "../contracts/connector.js";
 import type { Logger } from "../contracts/logger.js";
-import { tracesMessages, type MessageTraceEntry } from "../contracts/message-trace.js";
+import { reportsCounters, tracesMessages, type MessageTraceEntry } from "../contracts/message-trace.js";
 import type { ObservationSink } from "../contracts/observation-sink.js";
 import type { ConnectorRecord } from "../contracts/store.js";
 import type { WatchTarget } from "../contracts/watch-target.js";
@@ -135,6 +135,11 @@ export class ConnectorRuntime {
   /** The connector's message trace, if it keeps one (empty otherwise). */
   trace(filter: { username?: string; limit?: number }): MessageTraceEntry[] {
     return this.instance && tracesMessages(this.instance) ? this.instance.messageTrace(filter) : [];
+  }
+
+  /** The connector's counters, if it keeps any (empty otherwise). */
+  counters(): Readonly<Record<string, number>> {
+    return this.instance && reportsCounters(this.instance) ? this.instance.counters() : {};
   }
 
   /** Called by the sink. */

@@ -359,6 +359,13 @@ export class Hub implements ConnectorRuntimeDelegate {
     return runtime.trace(filter);
   }
 
+  /** The connector's counters (messages, parse errors…), for Diagnostics and metrics. */
+  connectorCounters(id: string): Readonly<Record<string, number>> {
+    const runtime = this.connectors.get(id);
+    if (!runtime) throw new NotFoundError("connector", id);
+    return runtime.counters();
+  }
+
   async removeConnector(id: string): Promise<boolean> {
     if (!this.connectors.has(id)) return false;
     await this.replaceRuntime(null, id);

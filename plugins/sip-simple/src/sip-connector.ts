@@ -14,6 +14,7 @@ import {
   type WatchTarget,
   type MessageTraceEntry,
   type TracesMessages,
+  type ReportsCounters,
   sipUriKey,
 } from "@presence-hub/core";
 import { dispatchBody } from "./bodies/body-dispatch.js";
@@ -30,7 +31,7 @@ import { parseServerAddress, resolveServer } from "./transport/server-address.js
 import type { Remote, SipTransport, TransportDelegate } from "./transport/sip-transport.js";
 import { StreamTransport } from "./transport/stream-transport.js";
 import { UdpTransport } from "./transport/udp-transport.js";
-import { DigestAuthenticator, newCallId, newTag, type HeaderList, type SipRequest, type SipResponse } from "./wire/index.js";
+import { DigestAuthenticator, newCallId, newTag, type HeaderList, type SipParseError, type SipRequest, type SipResponse } from "./wire/index.js";
 import { HealthProbe, type ProbeResult } from "./health-probe.js";
 
 const USER_AGENT = "presence-hub/0.1";
@@ -65,13 +66,14 @@ interface ListWatch {
  * configured identity; `up-and-running` otherwise. Recovery is automatic and paced.
  */
 @injectable()
-export class SipConnector implements Connector, TracesMessages, TransportDelegate, SubscriptionDelegate {
+export class SipConnector implements Connector, TracesMessages, ReportsCounters, TransportDelegate, SubscriptionDelegate {
   private readonly settings: SipSettings;
   private readonly trace = new MessageTrace(500);
   private readonly watches = new Map<string, Watch>();
   private readonly bySubscription = new Map<Subscription, Watch>();
   private readonly dialogs = new Map<string, Subscription>();
   private readonly lists = new Map<Subscription, ListWatch>();
+  private readonly notifyCounters: Record<string, number> = { "notify.received": 0, "notify.bad_body": 0, "notify.unknown_dialog": 0 };
   private readonly probeCallIds = new Set<string>();
   private readonly reconnectBackoff = new Backoff(1_000, 30_000);
   private transport: SipTransport | null = null;
@@ -154,6 +156,24 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
     return this.trace.entries({ callIds, limit: filter.limit }).map(toTraceEntry);
   }
 
+  /** Counters: `sip.*` from the transaction layer, `notify.*` from body handling. */
+  counters(): Readonly<Record<string, number>> {
+    const out: Record<string, number> = { ...this.notifyCounters };
+    const st = this.transactions?.stats;
+    if (st) {
+      out["sip.received"] = st.received;
+      out["sip.sent"] = st.sent;
+      out["sip.retransmissions"] = st.retransmissions;
+      out["sip.absorbed_retransmissions"] = st.absorbedRetransmissions;
+      out["sip.timeouts"] = st.timeouts;
+      out["sip.stray_responses"] = st.strayResponses;
+      for (const [code, n] of Object.entries(st.parseErrors)) out[`sip.parse_errors.${code}`] = n;
+    }
+    out["subscriptions"] = [...this.watches.values()].filter((w) => w.subscription).length;
+    out["subscriptions.lists"] = this.lists.size;
+    return out;
+  }
+
   // ─── TransportDelegate ──────────────────────────────────────────────────────────────────────
 
   onMessage(data: Buffer, remote: Remote): void {
@@ -183,7 +203,9 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
     }
     if (watch.telephony) mapped = watch.telephony.map(contentType, notify.body);
     else mapped = mapRichBody(dispatchBody(contentType, notify.body));
+    this.notifyCounters["notify.received"]!++;
     if (mapped.kind === "bad-body") {
+      this.notifyCounters["notify.bad_body"]!++;
       this.ctx.logger.warn({ target: watch.target.key.value, reason: mapped.reason }, "NOTIFY body not usable; state unchanged");
       return;
     }
@@ -255,7 +277,13 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
       if (!this.running) return void (await transport.close());
       this.transport = transport;
       const timers = { ...RFC3261_TIMERS, t1: s.t1Ms };
-      this.transactions = new TransactionLayer(transport, this.ctx.clock, { onRequest: (r, respond, remote) => this.onRequest(r, respond, remote) }, this.trace, timers);
+      this.transactions = new TransactionLayer(
+        transport,
+        this.ctx.clock,
+        { onRequest: (r, respond, remote) => this.onRequest(r, respond, remote), onMalformed: (e, remote) => this.onMalformed(e, remote) },
+        this.trace,
+        timers,
+      );
       this.probe = new HealthProbe(this.probeContext());
     } catch (e) {
       this.setStatus("connection-error", (e as Error).message);
@@ -279,12 +307,27 @@ export class SipConnector implements Connector, TracesMessages, TransportDelegat
     }, delay);
   }
 
+  private malformedLogged = 0;
+  private malformedSince = 0;
+
+  /** Logs malformed input: the first at once, then at most one summary line per 10 s (a flood must not flood the log). */
+  private onMalformed(error: SipParseError, remote: Remote): void {
+    const now = this.ctx.clock.now();
+    this.malformedSince++;
+    if (now - this.malformedLogged < 10_000) return;
+    this.ctx.logger.warn({ from: `${remote.address}:${remote.port}`, reason: error.message, count: this.malformedSince }, "malformed SIP message dropped");
+    this.malformedLogged = now;
+    this.malformedSince = 0;
+  }
+
   /** Requests from the server: NOTIFYs for our dialogs, OPTIONS keep-alives; the rest refused. */
   private onRequest(request: SipRequest, respond: Responder, _remote: Remote): void {
     if (request.method === "NOTIFY") {
       const sub = this.dialogs.get(request.callId);
       if (sub) return sub.handleNotify(request, respond);
       if (this.probeCallIds.has(request.callId)) return respond(200);
+      this.notifyCounters["notify.unknown_dialog"]!++;
+      this.ctx.logger.info({ callId: request.callId }, "NOTIFY for an unknown dialog answered 481");
       return respond(481, { reason: "Subscription Does Not Exist" });
     }
     if (request.method === "OPTIONS") return respond(200, { headers: [["Allow", "NOTIFY, OPTIONS"], ["Accept", `${ACCEPT_PRESENCE}, ${ACCEPT_DIALOG}`]] });

@@ -174,7 +174,14 @@ export class Subscription {
     }
     const event = notify.event;
     if (!event || event.package !== this.spec.event) return respond(489, { reason: "Bad Event" });
-    if (notify.cseq.seq <= this.remoteCseq) return respond(500, { reason: "Out of Order CSeq", headers: [["Retry-After", "1"]] });
+    if (notify.cseq.seq <= this.remoteCseq) {
+      // RFC 3261 §12.2.2 wants a 500. A lower CSeq also means the server restarted (or someone
+      // injected a higher one): this dialog can no longer be trusted to stay in step, so
+      // re-subscribe for a fresh dialog and full state instead of going deaf until the refresh.
+      respond(500, { reason: "Out of Order CSeq", headers: [["Retry-After", "1"]] });
+      if (this.phase === "active" || this.phase === "refreshing") this.restart();
+      return;
+    }
     let state;
     try {
       state = notify.subscriptionState;

@@ -37,6 +37,8 @@ export type Responder = (status: number, options?: ResponseOptions) => void;
 /** The transaction user: gets each new request once, never its retransmissions. */
 export interface RequestHandler {
   onRequest(request: SipRequest, respond: Responder, remote: Remote): void;
+  /** A message that did not parse (already counted, and answered 400 where possible). */
+  onMalformed?(error: SipParseError, remote: Remote): void;
 }
 
 /** Counters the connector exposes (metrics). */
@@ -186,6 +188,7 @@ export class TransactionLayer {
 
   private refuse(error: SipParseError, remote: Remote): void {
     this.stats.parseErrors[error.code] = (this.stats.parseErrors[error.code] ?? 0) + 1;
+    this.handler.onMalformed?.(error, remote);
     const head = error.request;
     if (!head || !error.canRespond) return;
     this.reply(serializeResponse(createResponse(head, error.status, { reason: error.reason })), remote);
