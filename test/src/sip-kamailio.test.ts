@@ -217,8 +217,9 @@ describe("sip-simple against Kamailio", function () {
   });
 
   describe("server restart", () => {
-    it("shows connection-error while Kamailio is down, then recovers every subscription by itself", async () => {
-      const hub = await startTestHub({ config: hubConfig("udp", { healthCheckSeconds: 5 }) });
+    for (const protocol of ["udp", "tcp"] as const)
+    it(`${protocol}: shows connection-error while Kamailio is down, then recovers every subscription by itself`, async () => {
+      const hub = await startTestHub({ config: hubConfig(protocol, { healthCheckSeconds: 5 }) });
       try {
         await waitFor("up-and-running", () => connector(hub).status === "up-and-running");
         await waitFor("alice watched", () => rich(hub, "alice").status === "offline");
@@ -227,9 +228,9 @@ describe("sip-simple against Kamailio", function () {
         expect(rich(hub, "alice").status).to.equal("error");
         await kam.restart();
         await waitFor("up-and-running again", () => connector(hub).status === "up-and-running", 30_000);
-        const alice = new PresencePublisher({ server: kam, localPort: 25240, traceDir: tmp, account: KAMAILIO_ACCOUNTS.alice });
-        await alice.publish("busy", { note: "after restart" });
-        await waitFor("state after restart", () => rich(hub, "alice").message === "after restart", 30_000);
+        const alice = new PresencePublisher({ server: kam, localPort: protocol === "udp" ? 25240 : 25241, traceDir: tmp, account: KAMAILIO_ACCOUNTS.alice });
+        await alice.publish("busy", { note: `after restart (${protocol})` });
+        await waitFor("state after restart", () => rich(hub, "alice").message === `after restart (${protocol})`, 30_000);
         await alice.unpublish();
       } finally {
         await hub.stop();
