@@ -222,6 +222,8 @@ export class TransactionLayer {
 
   private expire(tx: ClientTransaction, reason: string): void {
     if (tx.completed) {
+      // Waiting out timer K (abortAll): drop the timer with the transaction.
+      this.clearTimers(tx);
       this.client.delete(tx.key);
       return;
     }
