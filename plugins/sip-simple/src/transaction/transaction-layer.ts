@@ -50,6 +50,8 @@ export interface TransactionStats {
   timeouts: number;
   parseErrors: Record<string, number>;
   strayResponses: number;
+  /** Requests whose handler threw (answered 500). */
+  handlerErrors: number;
 }
 
 interface ClientTransaction {
@@ -80,7 +82,7 @@ interface ServerEntry {
  * All timers run on the injected clock.
  */
 export class TransactionLayer {
-  readonly stats: TransactionStats = { received: 0, sent: 0, retransmissions: 0, absorbedRetransmissions: 0, timeouts: 0, parseErrors: {}, strayResponses: 0 };
+  readonly stats: TransactionStats = { received: 0, sent: 0, retransmissions: 0, absorbedRetransmissions: 0, timeouts: 0, parseErrors: {}, strayResponses: 0, handlerErrors: 0 };
   private readonly client = new Map<string, ClientTransaction>();
   private readonly server = new Map<string, ServerEntry>();
 
@@ -183,7 +185,14 @@ export class TransactionLayer {
       this.reply(data, remote);
     };
     if (request.method === "ACK") return; // no response to ACK; we never send INVITEs
-    this.handler.onRequest(request, respond, remote);
+    try {
+      this.handler.onRequest(request, respond, remote);
+    } catch {
+      // A bug or an unexpected header in the transaction user must not escape into the socket's
+      // event handler (that would take the whole process down): answer 500, count it.
+      this.stats.handlerErrors++;
+      respond(500, { reason: "Server Internal Error" });
+    }
   }
 
   private refuse(error: SipParseError, remote: Remote): void {
