@@ -16,7 +16,7 @@
  * - anything else → `unsupported-content-type` (e.g. xpidf, which needs a DTD, or pidf-diff).
  */
 import { type AsFeatureFacts, mergeAsFeatureFacts, parseAsFeatureEvent } from "./as-feature-event.js";
-import { parseContentType } from "./content-type.js";
+import { tryParseContentType as parseContentType } from "../wire/content-type.js";
 import { type DialogInfoDocument, parseDialogInfo } from "./dialog-info.js";
 import { type MultipartLimits, type MultipartPart, normalizeContentId, splitMultipart } from "./multipart.js";
 import { type PidfDocument, parsePidf } from "./pidf.js";

@@ -132,9 +132,9 @@ describe("header parsers", () => {
   it("Content-Type with quoted parameters", () => {
     const c = parseContentType('multipart/related;type="application/rlmi+xml";start="<nXYxAE@pres.vancouver.example.com>";boundary="50UBfW7LSCVLtggUPe5z"');
     expect([c.type, c.subtype, c.mediaType]).to.deep.equal(["multipart", "related", "multipart/related"]);
-    expect(c.params.get("type")).to.equal("application/rlmi+xml");
-    expect(c.params.get("start")).to.equal("<nXYxAE@pres.vancouver.example.com>");
-    expect(c.params.get("boundary")).to.equal("50UBfW7LSCVLtggUPe5z");
+    expect(c.parameters.get("type")).to.equal("application/rlmi+xml");
+    expect(c.parameters.get("start")).to.equal("<nXYxAE@pres.vancouver.example.com>");
+    expect(c.parameters.get("boundary")).to.equal("50UBfW7LSCVLtggUPe5z");
     expect(parseContentType("Application/PIDF+XML; charset=UTF-8").mediaType).to.equal("application/pidf+xml");
     expect(() => parseContentType("text")).to.throw(SipSyntaxError);
   });

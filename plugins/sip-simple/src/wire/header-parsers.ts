@@ -7,7 +7,7 @@ export { parseVia, formatVia, type Via } from "./via.js";
 export { parseCSeq, type CSeq } from "./cseq.js";
 export { parseNameAddr, parseNameAddrList, parseContact, parseNameAddrUri, formatNameAddr, tagOf, type NameAddr } from "./name-addr.js";
 export { parseEvent, parseSubscriptionState, type EventHeader, type SubscriptionState } from "./event-headers.js";
-export { parseContentType, type ContentType } from "./content-type.js";
+export { parseContentType, tryParseContentType, type ContentType } from "./content-type.js";
 export { parseDeltaSeconds, parseRetryAfter, parseTokenList, parseSipDate, formatSipDate, type RetryAfter } from "./scalar-headers.js";
 export { parseChallenges, parseCredentials, type AuthChallenge } from "./auth-header.js";
 export { Params, parseParamsAt } from "./params.js";

@@ -168,7 +168,7 @@ describe("parseMessage: RFC 4475 §3.1.1 valid messages", () => {
     const m = request(fixture("valid/mpart01.dat"));
     expect(m.body.length).to.equal(553);
     expect(m.body.includes(0)).to.equal(true);
-    expect(m.contentType?.params.get("boundary")).to.equal("7a9cbec02ceef655");
+    expect(m.contentType?.parameters.get("boundary")).to.equal("7a9cbec02ceef655");
     expect(m.topVia.rport).to.equal(true);
     expect(m.topVia.port).to.equal(5070);
     expect(m.date?.toISOString()).to.equal("2005-10-15T04:44:56.000Z");
