@@ -85,6 +85,8 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   private probeTimer: TimerHandle | null = null;
   private running = false;
   private status: ConnectorStatus = "connection-error";
+  /** A probe found the server unreachable since every subscription was last (re)started. */
+  private resubscribeWhenBack = false;
   private server: Remote | null = null;
   /** Telephony uses `Event: presence` once the server refused `dialog` (489). */
   private telephonyEvent: "dialog" | "presence";
@@ -416,6 +418,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
 
   /** Re-subscribes every list and every own subscription (paced): after a reconnect or an outage. */
   private restartAll(): void {
+    this.resubscribeWhenBack = false;
     for (const l of this.lists.values()) {
       l.list.reset();
       if (l.subscription.phase === "idle") l.subscription.start();
@@ -498,12 +501,15 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
 
   private onProbe(result: ProbeResult): void {
     if (!this.running) return;
-    const wasDown = this.status === "connection-error";
     this.setStatus(result.status, result.detail);
-    if (wasDown && result.status !== "connection-error") {
+    if (result.status === "connection-error") {
+      this.resubscribeWhenBack = true;
+    } else if (this.resubscribeWhenBack) {
       // The server is back. It may have restarted and forgotten our dialogs (a refresh would
       // only find out minutes later), and every user shows an error meanwhile: re-subscribe
-      // everything now, paced, for fresh full state.
+      // everything now, paced, for fresh full state. Not after the first probe of a connection:
+      // connect() has just subscribed everything, and doing it again would leave the first
+      // dialogs orphaned on the server.
       this.restartAll();
     }
     const every = result.status === "connection-error" ? 5_000 : this.settings.healthCheckSeconds * 1000;
