@@ -31,6 +31,7 @@ export * from "./util/schema-validator.js";
 export * from "./util/string-enum.js";
 export type { Hub, ConnectorInfo } from "./hub/hub.js";
 export type { EventBus } from "./hub/event-bus.js";
+export { explainPresence, type PresenceExplanation, type FieldExplanation, type ExplainedSource } from "./hub/presence-explainer.js";
 export type { SettingsService } from "./hub/settings-service.js";
 export type { ServiceInfo, ServiceState, ServiceKind, ServiceRegistry } from "./hub/service-registry.js";
 export type { Principal } from "./security/account-service.js";

@@ -137,6 +137,69 @@ for (const store of ["sqlite", "pg"] as const) {
       expect(tel("carol").status).to.equal("requesting");
     });
 
+    describe("the explain endpoint", () => {
+      let token: string;
+      before(async () => {
+        token = await hub.token("operator");
+      });
+      async function explain(username: string) {
+        const res = await fetch(`${hub.url}/api/v1/users/${username}/presence/explain`, { headers: { authorization: `Bearer ${token}` } });
+        expect(res.status).to.equal(200);
+        return (await res.json()) as { telephony: { rule: string; derivation: string | null; summary: string; sources: { source: string; rank: number; chosen: boolean; usable: boolean; rankedAboveNextBy?: string; at: number | null; report: unknown }[] }; rich: { rule: string; summary: string; sources: { source: string; chosen: boolean }[] } };
+      }
+
+      it("lists every source in rank order with its report and time, and says why the winner won (cti-over-sip, dnd-over-forward)", async () => {
+        await push(hub.app, "pbx-a", { extension: "1001", telephony: { line: "busy" } });
+        await push(hub.app, "cti", { extension: "1001", telephony: { line: "busy", dnd: true, forwardTo: "5555" } });
+        const e = await explain("alice");
+        expect(e.telephony.sources.map((x) => x.source)).to.deep.equal(["cti", "pbx-a", "pbx-b"]);
+        expect(e.telephony.sources[0]).to.include({ chosen: true, usable: true, rankedAboveNextBy: "cti-over-sip" });
+        expect(e.telephony.sources[0]!.at).to.be.a("number");
+        expect(e.telephony.sources[1]).to.include({ chosen: false, usable: true });
+        expect(e.telephony.sources[1]!.report).to.include({ kind: "state", line: "busy" });
+        expect(e.telephony).to.include({ rule: "cti-over-sip", derivation: "dnd-over-forward" });
+        expect(e.telephony.summary).to.equal("dnd from cti: a CTI link beats presence servers; do-not-disturb beats the forward");
+      });
+
+      it("explains a fallback, a voicemail classification and the preferred server", async () => {
+        await push(hub.app, "cti", { extension: "1001", telephony: { error: "error", reason: "link down" } });
+        let e = await explain("alice");
+        expect(e.telephony).to.include({ rule: "fallback" });
+        expect(e.telephony.summary).to.equal("busy from pbx-a: better-ranked sources have nothing usable");
+        await push(hub.app, "cti", { extension: "1001", telephony: { line: "available", forwardTo: "9000" } });
+        e = await explain("alice");
+        expect(e.telephony).to.include({ derivation: "forward-voicemail-pilot" });
+        await hub.app.settings.set("presence.preferredServer", "pbx-b");
+        await push(hub.app, "pbx-b", { sipUri: "sip:alice@pbx.example", rich: { status: "dnd" } });
+        e = await explain("alice");
+        expect(e.rich).to.include({ rule: "preferred-server" });
+        expect(e.rich.summary).to.equal("dnd from pbx-b: it is the preferred server");
+        await hub.app.settings.set("presence.preferredServer", null);
+      });
+
+      it("explains service statuses and answers 404 for an unknown user", async () => {
+        const e = await explain("carol");
+        expect(e.rich.summary).to.equal("user-not-configured: the user lacks the key for this kind of presence");
+        const res = await fetch(`${hub.url}/api/v1/users/nobody/presence/explain`, { headers: { authorization: `Bearer ${token}` } });
+        expect(res.status).to.equal(404);
+      });
+
+      it("lets an admin switch the preferred server over the API, applied at once; operators may not", async () => {
+        const admin = await hub.token("admin");
+        const put = (t: string, value: unknown) =>
+          fetch(`${hub.url}/api/v1/settings/presence.preferredServer`, { method: "PUT", headers: { authorization: `Bearer ${t}`, "content-type": "application/json" }, body: JSON.stringify({ value }) });
+        expect((await put(token, "pbx-b")).status).to.equal(403);
+        expect((await put(admin, "pbx-b")).status).to.equal(200);
+        expect(rich().provenance.source).to.equal("pbx-b");
+        expect((await put(admin, "pbx-a")).status).to.equal(200);
+        expect(rich().provenance.source).to.equal("pbx-a");
+        const bad = await fetch(`${hub.url}/api/v1/settings/telephony.voicemailPilot`, { method: "PUT", headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" }, body: JSON.stringify({ value: "eight thousand" }) });
+        expect(bad.status).to.equal(400);
+        expect(JSON.stringify(await bad.json())).to.contain("telephony.voicemailPilot");
+        await put(admin, null);
+      });
+    });
+
     it("a push for an unknown key is accepted but changes nobody; a bad push gets a 400 naming the field", async () => {
       const before = JSON.stringify(hub.app.hub.presence("alice"));
       expect((await push(hub.app, "pbx-a", { extension: "7777", telephony: { line: "busy" } })).body).to.include({ accepted: 1, unwatched: 1 });

@@ -9,6 +9,7 @@ import { Tokens } from "../di/tokens.js";
 import { createHttpServer } from "../http/http-server.js";
 import { registerHealthRoutes } from "../http/health-routes.js";
 import { registerServiceRoutes } from "../http/service-routes.js";
+import { registerPresenceRoutes } from "../http/presence-routes.js";
 import { ConnectorRegistration } from "../hub/connector-registration.js";
 import { EventBus } from "../hub/event-bus.js";
 import { Hub } from "../hub/hub.js";
@@ -169,6 +170,7 @@ export class PresenceHubApp {
     this.serverImpl = server;
     registerHealthRoutes(server, this.services, VERSION);
     registerServiceRoutes(server, this.services);
+    registerPresenceRoutes(server, hub, this.settingsImpl);
     for (const h of httpRegistrations) {
       try {
         await h.register(server);
