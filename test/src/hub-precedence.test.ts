@@ -177,6 +177,26 @@ for (const store of ["sqlite", "pg"] as const) {
         await hub.app.settings.set("presence.preferredServer", null);
       });
 
+      it("names every other rule in words: only-source, top-source, configured-order, fallback-order, forward-own-voicemail, forward-over-line", async () => {
+        const cases: [() => Promise<unknown>, "telephony" | "rich", string, string][] = [
+          [() => push(hub.app, "pbx-a", { extension: "1002", telephony: { line: "ringing" } }), "telephony", "bob", "ringing from pbx-a: better-ranked sources have nothing usable"],
+          [() => push(hub.app, "cti", { extension: "1002", telephony: { line: "busy", forwardTo: "8002" } }), "telephony", "bob", "forwarded-voicemail from cti: a CTI link beats presence servers; the forward goes to the user's own voicemail"],
+          [() => push(hub.app, "cti", { extension: "1002", telephony: { line: "busy", forwardTo: "4711" } }), "telephony", "bob", "forwarded-number from cti: a CTI link beats presence servers; the forward beats the line state"],
+          [() => push(hub.app, "pbx-a", { sipUri: "sip:bob@pbx.example", rich: { error: "not-found", reason: "404" } }), "rich", "bob", "not-found from pbx-a: no source has a state; the best-ranked one's answer is shown"],
+          [() => push(hub.app, "pbx-b", { sipUri: "sip:bob@pbx.example", rich: { status: "away" } }), "rich", "bob", "away from pbx-b: better-ranked sources have nothing usable"],
+          [() => push(hub.app, "pbx-a", { sipUri: "sip:bob@pbx.example", rich: { status: "busy" } }), "rich", "bob", "busy from pbx-a: it comes first in the configured connector order"],
+          [() => hub.app.settings.set("presence.fallbackOrder", ["pbx-b"]), "rich", "bob", "away from pbx-b: it comes first in the fallback order"],
+        ];
+        for (const [act, field, user, summary] of cases) {
+          await act();
+          expect((await explain(user))[field].summary).to.equal(summary);
+        }
+        await hub.app.settings.set("presence.fallbackOrder", []);
+        await push(hub.app, "pbx-b", { sipUri: "sip:bob@pbx.example", rich: { cleared: true } });
+        await push(hub.app, "pbx-a", { sipUri: "sip:bob@pbx.example", rich: { cleared: true } });
+        expect((await explain("bob")).rich.summary).to.equal("requesting: requests are out, no answer yet");
+      });
+
       it("explains service statuses and answers 404 for an unknown user", async () => {
         const e = await explain("carol");
         expect(e.rich.summary).to.equal("user-not-configured: the user lacks the key for this kind of presence");
