@@ -13,6 +13,7 @@ export * from "./contracts/hub-event.js";
 export * from "./contracts/logger.js";
 export * from "./contracts/message-trace.js";
 export * from "./contracts/notifier.js";
+export * from "./contracts/user-annotation.js";
 export * from "./contracts/observation-sink.js";
 export * from "./contracts/store.js";
 export * from "./contracts/watch-target.js";

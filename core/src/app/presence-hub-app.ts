@@ -53,6 +53,7 @@ export class PresenceHubApp {
   readonly services: ServiceRegistry;
   private settingsImpl: SettingsService | null = null;
   private accountsImpl: AccountService | null = null;
+  private box: SecretBox | null = null;
   readonly container: DependencyContainer;
 
   constructor(
@@ -105,6 +106,7 @@ export class PresenceHubApp {
     const host = new PluginHost(loaded, config.pluginOptions);
     host.validateConfigs();
     const box = SecretBox.loadOrCreate(this.loaded.keyFile);
+    this.box = box;
     this.storeImpl = new KnexStore(
       config.store,
       box,
@@ -152,6 +154,7 @@ export class PresenceHubApp {
         for (const r of contributions.rankingRules) hub.addRankingRule(r);
         for (const f of contributions.forwardClassifiers) hub.addForwardClassifier(f);
         for (const n of contributions.notifiers) this.bus.register(n);
+        for (const a of contributions.annotations) hub.addAnnotation(a);
         for (const h of contributions.http) httpRegistrations.push({ id, register: h });
         for (const s of contributions.services) this.pluginServices.push({ id: `plugin:${id}/${s.name}`, service: s });
       } catch (e) {
@@ -166,7 +169,7 @@ export class PresenceHubApp {
     await hub.load();
     await seeder.apply();
 
-    const server = createHttpServer(config.http, this.accounts, this.logger.child({ component: "http" }));
+    const server = createHttpServer(config.http, this.accounts, store, { password: this.box!.derive("session-cookie"), secure: false, now: () => this.clock.now() }, this.logger.child({ component: "http" }));
     this.serverImpl = server;
     registerHealthRoutes(server, this.services, VERSION);
     registerServiceRoutes(server, this.services);

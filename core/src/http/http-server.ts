@@ -5,6 +5,8 @@ import { ConfigError } from "../errors/config-error.js";
 import { ConflictError } from "../errors/conflict-error.js";
 import { NotFoundError } from "../errors/not-found-error.js";
 import type { AccountService, Principal } from "../security/account-service.js";
+import type { Store } from "../contracts/store.js";
+import { registerSessionAuth, type SessionOptions } from "./session-auth.js";
 
 /** Scopes a principal gets: admins can do what operators can. */
 export function scopesOf(principal: Principal): string[] {
@@ -13,12 +15,13 @@ export function scopesOf(principal: Principal): string[] {
 
 /**
  * The one hapi server of the hub, on which the core and plugins register routes under
- * `/api/v1` and pages. Authentication is on by default for every route (Bearer token or
- * `?token=`; scopes `admin`/`operator`); a route opts out with `auth: false`. Errors the core
+ * `/api/v1` and pages. Authentication is on by default for every route: a Bearer token (or
+ * `?token=`) for programs, or the browser session cookie (with CSRF protection); scopes
+ * `admin`/`operator`; a route opts out with `auth: false`. Errors the core
  * defines map to status codes: ConfigError → 400 (with every issue), NotFoundError → 404,
  * ConflictError → 409; anything else is a 500 that leaks nothing.
  */
-export function createHttpServer(options: { port: number; host: string }, accounts: AccountService, logger: Logger): Server {
+export function createHttpServer(options: { port: number; host: string }, accounts: AccountService, store: Store, session: SessionOptions, logger: Logger): Server {
   const server = Hapi.server({
     port: options.port,
     host: options.host,
@@ -48,7 +51,8 @@ export function createHttpServer(options: { port: number; host: string }, accoun
     },
   }));
   server.auth.strategy("token", "presence-hub-token");
-  server.auth.default({ strategies: ["token"], access: { scope: ["admin", "operator"] } });
+  registerSessionAuth(server, accounts, store, session);
+  server.auth.default({ strategies: ["token", "session"], access: { scope: ["admin", "operator"] } });
 
   server.ext("onPreResponse", (request, h) => {
     const response = request.response;

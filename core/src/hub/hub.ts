@@ -2,6 +2,7 @@ import type { Clock, TimerHandle } from "../contracts/clock.js";
 import type { ConnectorHealth } from "../contracts/connector.js";
 import type { Logger } from "../contracts/logger.js";
 import type { MessageTraceEntry } from "../contracts/message-trace.js";
+import type { UserAnnotationProvider } from "../contracts/user-annotation.js";
 import type { ConnectorRecord, Store } from "../contracts/store.js";
 import type { WatchTarget } from "../contracts/watch-target.js";
 import { Aggregator } from "../aggregation/aggregator.js";
@@ -78,6 +79,7 @@ export class Hub implements ConnectorRuntimeDelegate {
   private readonly registrations = new Map<string, ConnectorRegistration>();
   private readonly rankingRules: SourceRankingRule[] = [ctiOverSipRule];
   private readonly forwardClassifiers: ForwardClassifier[] = [];
+  private readonly annotations: UserAnnotationProvider[] = [];
   private readonly diagnosticsTimers = new Map<string, TimerHandle>();
   private readonly writer: PresenceWriter;
   private aggregator = new Aggregator([], []);
@@ -121,6 +123,18 @@ export class Hub implements ConnectorRuntimeDelegate {
 
   addForwardClassifier(classifier: ForwardClassifier): void {
     this.forwardClassifiers.push(classifier);
+  }
+
+  addAnnotation(provider: UserAnnotationProvider): void {
+    if (this.annotations.some((a) => a.name === provider.name)) throw new Error(`user annotation "${provider.name}" is registered twice`);
+    this.annotations.push(provider);
+  }
+
+  /** Plugin-contributed parts of a user's representation (`{ note: … }`), as the viewer may see them. */
+  annotationsFor(username: string, viewer: { role: "admin" | "operator" }): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const a of this.annotations) out[a.name] = a.get(username, viewer) ?? null;
+    return out;
   }
 
   /** Ids of every known ranking rule (for validating `presence.rankingRules`). */

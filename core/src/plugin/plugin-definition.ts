@@ -3,6 +3,7 @@ import type { Server } from "@hapi/hapi";
 import type { DependencyContainer } from "tsyringe";
 import type { Logger } from "../contracts/logger.js";
 import type { Notifier } from "../contracts/notifier.js";
+import type { UserAnnotationProvider } from "../contracts/user-annotation.js";
 import type { ForwardClassifier, SourceRankingRule } from "../aggregation/rules.js";
 import type { Migration } from "../store/migration.js";
 import type { ConnectorType } from "./connector-type.js";
@@ -45,6 +46,8 @@ export interface PluginRegistrar<Config = unknown> {
   service(service: PluginService): void;
   /** Receives every hub event (hot path: see {@link Notifier}). */
   notifier(notifier: Notifier): void;
+  /** Adds a part to every user's representation (e.g. `note`). */
+  annotation(provider: UserAnnotationProvider): void;
 }
 
 /**

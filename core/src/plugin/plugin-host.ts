@@ -3,6 +3,7 @@ import type { TSchema } from "@sinclair/typebox";
 import type { DependencyContainer } from "tsyringe";
 import type { Logger } from "../contracts/logger.js";
 import type { Notifier } from "../contracts/notifier.js";
+import type { UserAnnotationProvider } from "../contracts/user-annotation.js";
 import type { ForwardClassifier, SourceRankingRule } from "../aggregation/rules.js";
 import { Tokens } from "../di/tokens.js";
 import { SchemaValidator } from "../util/schema-validator.js";
@@ -21,6 +22,7 @@ export interface PluginContributions {
   readonly http: ((server: Server) => void | Promise<void>)[];
   readonly services: PluginService[];
   readonly notifiers: Notifier[];
+  readonly annotations: UserAnnotationProvider[];
 }
 
 /**
@@ -71,6 +73,7 @@ export class PluginHost {
       http: [],
       services: [],
       notifiers: [],
+      annotations: [],
     };
     let open = true;
     const guard = (what: string) => {
@@ -88,6 +91,7 @@ export class PluginHost {
       http: (h) => (guard("http"), c.http.push(h)),
       service: (s) => (guard("service"), c.services.push(s)),
       notifier: (n) => (guard("notifier"), c.notifiers.push(n)),
+      annotation: (a) => (guard("annotation"), c.annotations.push(a)),
     };
     try {
       await def.register(registrar);

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
@@ -32,6 +32,11 @@ export class SecretBox {
   static fromKey(key: Buffer): SecretBox {
     if (key.length !== 32) throw new Error("secret key must be 32 bytes");
     return new SecretBox(key);
+  }
+
+  /** A secret for another purpose (e.g. the session cookie key), derived so the key file stays the only secret. */
+  derive(label: string): string {
+    return createHmac("sha256", this.key).update(label).digest("hex");
   }
 
   seal(plain: string): string {
