@@ -103,7 +103,14 @@ export class Subscription {
   private remoteCseq = -1;
   private routeSet: string[] = [];
   private remoteTarget: string;
+  /** What this dialog asks for in refreshes: lowered to what the server granted. */
   private expires: number;
+  /**
+   * What a new dialog asks for: the configured duration, raised for good by a 423's Min-Expires,
+   * never lowered. A short grant belongs to the dialog it was given in (a busy server may grant
+   * less for a while); carrying it over would make every later dialog refresh that often.
+   */
+  private initialExpires: number;
   private dialogUp = false;
   private timer: TimerHandle | null = null;
   private timerN: TimerHandle | null = null;
@@ -119,6 +126,7 @@ export class Subscription {
   ) {
     this.remoteTarget = spec.target;
     this.expires = spec.expires;
+    this.initialExpires = spec.expires;
   }
 
   /** The current dialog's Call-ID (changes when the subscription is re-created). */
@@ -218,6 +226,7 @@ export class Subscription {
   private sendInitial(): void {
     if (this.phase !== "queued") return;
     this.resetDialog();
+    this.expires = this.initialExpires;
     this.callId = newCallId();
     this.fromTag = newTag();
     if (this.callIds.size >= 20) this.callIds.delete(this.callIds.values().next().value!);
@@ -299,6 +308,7 @@ export class Subscription {
       const min = response.minExpires;
       if (min !== undefined && min > this.expires && min <= 86_400) {
         this.expires = min;
+        this.initialExpires = Math.max(this.initialExpires, min);
         return this.sendSubscribe(inDialog, min);
       }
     }
