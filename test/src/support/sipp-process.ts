@@ -40,6 +40,8 @@ export interface SippRunOptions {
   keys?: Readonly<Record<string, string | number>>;
   /** Hard bound for the run. Default 30000 ms. */
   timeoutMs?: number;
+  /** `-m`: calls to process before SIPp exits (a UAS counts each new Call-ID). Default 1. */
+  maxCalls?: number;
 }
 
 /** Files a run writes (all under `traceDir`). */
@@ -234,7 +236,7 @@ export async function startSipp(options: SippRunOptions): Promise<SippRun> {
   if (options.service !== undefined) cmd.push("-s", options.service);
   cmd.push(
     "-i", "127.0.0.1", "-p", String(options.localPort),
-    "-m", "1", "-nostdin",
+    "-m", String(options.maxCalls ?? 1), "-nostdin",
     // no automatic BYE on abort (these are not INVITE dialogs); unexpected messages fail the run
     "-default_behaviors", "abortunexp",
     // SIPp's own bound a bit before ours, so it exits and writes its files itself
