@@ -36,6 +36,8 @@ export { explainPresence, type PresenceExplanation, type FieldExplanation, type 
 export type { SettingsService } from "./hub/settings-service.js";
 export type { ServiceInfo, ServiceState, ServiceKind, ServiceRegistry } from "./hub/service-registry.js";
 export type { Principal } from "./security/account-service.js";
+export type { UpgradeAuthenticator } from "./http/upgrade-authenticator.js";
+export type { RouteDoc } from "./http/openapi.js";
 export { PresenceHubApp, type AppOptions } from "./app/presence-hub-app.js";
 export { loadConfig, type LoadedConfig } from "./config/load-config.js";
 export { importUsersCsv, type CsvImportReport, type CsvRowError } from "./users/csv-user-import.js";

@@ -10,6 +10,8 @@ import { createHttpServer } from "../http/http-server.js";
 import { registerHealthRoutes } from "../http/health-routes.js";
 import { registerServiceRoutes } from "../http/service-routes.js";
 import { registerPresenceRoutes } from "../http/presence-routes.js";
+import { createUpgradeAuthenticator } from "../http/upgrade-authenticator.js";
+import { registerOpenApi } from "../http/openapi.js";
 import { ConnectorRegistration } from "../hub/connector-registration.js";
 import { EventBus } from "../hub/event-bus.js";
 import { Hub } from "../hub/hub.js";
@@ -142,6 +144,7 @@ export class PresenceHubApp {
     c.register(Tokens.Clock, { useValue: this.clock });
     c.register(Tokens.Hub, { useValue: hub });
     c.register(Tokens.Logger, { useValue: this.logger });
+    c.register(Tokens.UpgradeAuthenticator, { useValue: createUpgradeAuthenticator(this.accounts, store, this.box!.derive("session-cookie"), () => this.clock.now()) });
 
     for (const b of broken) this.services.addFailed(`plugin:${b.id}`, "plugin", b.error);
     const httpRegistrations: { id: string; register: (s: Server) => void | Promise<void> }[] = [];
@@ -182,6 +185,7 @@ export class PresenceHubApp {
         if (!this.services.has(`plugin:${h.id}`)) this.services.addFailed(`plugin:${h.id}`, "plugin", `routes failed: ${(e as Error).message}`);
       }
     }
+    registerOpenApi(server, { title: "presence-hub", version: VERSION });
     await server.start();
     this.logger.info({ url: server.info.uri, store: store.dialect }, "presence hub listening");
 

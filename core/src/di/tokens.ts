@@ -7,6 +7,7 @@ import type { Hub } from "../hub/hub.js";
 import type { Store } from "../contracts/store.js";
 import type { SettingsService } from "../hub/settings-service.js";
 import type { Knex } from "knex";
+import type { UpgradeAuthenticator } from "../http/upgrade-authenticator.js";
 
 /**
  * DI tokens of the core. Namespaced symbols (never strings), so two bundles can never collide.
@@ -27,4 +28,6 @@ export const Tokens = {
   Database: Symbol.for("presence-hub:Database") as InjectionToken<Knex>,
   EventBus: Symbol.for("presence-hub:EventBus") as InjectionToken<EventBus>,
   Settings: Symbol.for("presence-hub:Settings") as InjectionToken<SettingsService>,
+  /** Authenticates requests hapi does not route (WebSocket upgrades): token or session cookie. */
+  UpgradeAuthenticator: Symbol.for("presence-hub:UpgradeAuthenticator") as InjectionToken<UpgradeAuthenticator>,
 } as const;

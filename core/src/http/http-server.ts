@@ -28,7 +28,8 @@ export function createHttpServer(options: { port: number; host: string }, accoun
     routes: {
       security: { hsts: false, xframe: "deny", noSniff: true, referrer: "no-referrer" },
       payload: { maxBytes: 1024 * 1024 },
-      validate: { failAction: async (_req, _h, err) => { throw Boom.badRequest((err as Error).message); } },
+      // A ConfigError from a schema validator becomes a 400 listing every issue (see onPreResponse).
+      validate: { failAction: async (_req, _h, err) => { throw err instanceof ConfigError ? err : Boom.badRequest((err as Error).message); } },
     },
     router: { stripTrailingSlash: true },
   });
@@ -53,6 +54,11 @@ export function createHttpServer(options: { port: number; host: string }, accoun
   server.auth.strategy("token", "presence-hub-token");
   registerSessionAuth(server, accounts, store, session);
   server.auth.default({ strategies: ["token", "session"], access: { scope: ["admin", "operator"] } });
+  // `?token=` is authentication, not a parameter of the route: routes' query schemas never see it.
+  server.ext("onPostAuth", (request, h) => {
+    if (request.auth.strategy === "token" && typeof request.query.token === "string") delete (request.query as Record<string, unknown>).token;
+    return h.continue;
+  });
 
   server.ext("onPreResponse", (request, h) => {
     const response = request.response;

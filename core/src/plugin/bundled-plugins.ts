@@ -8,4 +8,5 @@ export const BUNDLED_PLUGINS: readonly string[] = [
   "@presence-hub/plugin-voicemail",
   "@presence-hub/plugin-sip-simple",
   "@presence-hub/plugin-http-push",
+  "@presence-hub/plugin-console-api",
 ];

@@ -12,13 +12,16 @@ import { ConfigError, type ConfigIssue } from "../errors/config-error.js";
  */
 export class SchemaValidator<S extends TSchema> {
   private static readonly ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
+  /** For query strings: "10" may stand for 10 and "true" for true. */
+  private static readonly coercingAjv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true, coerceTypes: true });
   private readonly check: ValidateFunction;
 
   constructor(
     readonly schema: S,
     private readonly where: string,
+    options: { coerceTypes?: boolean } = {},
   ) {
-    this.check = SchemaValidator.ajv.compile(schema);
+    this.check = (options.coerceTypes ? SchemaValidator.coercingAjv : SchemaValidator.ajv).compile(schema);
   }
 
   /** Returns the value (with defaults filled in) or throws {@link ConfigError} listing every issue. */
@@ -97,4 +100,13 @@ function typeName(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
   return typeof v === "object" ? "an object" : `${typeof v} ${JSON.stringify(v)}`;
+}
+
+/**
+ * A hapi `validate.*` function from a TypeBox schema: defaults filled in, failures as a
+ * {@link ConfigError} that the HTTP host turns into a 400 naming every bad field.
+ */
+export function routeValidator<S extends TSchema>(schema: S, where: string, options: { coerceTypes?: boolean } = {}): (value: unknown) => Promise<Static<S>> {
+  const validator = new SchemaValidator(schema, where, options);
+  return async (value: unknown) => validator.validate(value ?? {});
 }
