@@ -347,9 +347,10 @@ export class Subscription {
       this.routeSet = [...response.recordRoutes].reverse().map(routeValue);
       this.updateTarget(response.contacts);
       this.armTimerN();
-    } else if (inDialog) {
-      this.armTimerN();
     }
+    // No timer N after a refresh: RFC 6665 §4.1.2.4 starts it for the SUBSCRIBE that creates the
+    // subscription, and notifiers such as Kamailio's RLS send no NOTIFY after a refresh; failing
+    // the dialog then would drop and re-create a working subscription at every refresh.
     this.backoff.reset();
     if (this.phase === "subscribing" || this.phase === "refreshing") this.phase = "active";
     this.scheduleRefresh(granted);
