@@ -162,7 +162,9 @@ export class Subscription {
     this.clearTimer();
     this.cancelQueue?.();
     this.cancelQueue = null;
-    if (this.dialogUp && this.toTag) {
+    // The 2xx alone makes the dialog (RFC 6665 §4.1.2.1): unsubscribe even if no NOTIFY came yet,
+    // or the server keeps the subscription (and sends NOTIFYs) until it expires.
+    if (this.toTag) {
       this.phase = "closing";
       this.sendInDialog(0, true);
       // Keep answering the final NOTIFY (terminated) for a while, then forget the dialog.
