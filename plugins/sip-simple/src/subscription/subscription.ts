@@ -182,7 +182,13 @@ export class Subscription {
       // A second fork (RFC 6665 §4.1.2.4): keep the first dialog, refuse the others.
       return respond(481, { reason: "Subscription Does Not Exist" });
     }
-    const event = notify.event;
+    let event;
+    try {
+      event = notify.event;
+    } catch {
+      // Parsed lazily: a malformed value throws here, and the notifier should hear why.
+      return respond(400, { reason: "Bad Event Header" });
+    }
     if (!event || event.package !== this.spec.event) return respond(489, { reason: "Bad Event" });
     if (notify.cseq.seq <= this.remoteCseq) {
       // RFC 3261 §12.2.2 wants a 500. A lower CSeq also means the server restarted (or someone
