@@ -265,6 +265,17 @@ describe("sip-simple subscription policy against SIPp", function () {
     });
   });
 
+  describe("bad NOTIFYs in a dialog", () => {
+    it("answers 400 to a malformed Event or Subscription-State and 489 to another package, and keeps the dialog", async () => {
+      const trace = await withPeer({ scenario: "uas-bad-notify.xml", calls: 2, port: 25370 }, async (p) => {
+        await waitRich(p, "alice after the bad NOTIFYs", (s) => s.message === "still here");
+      });
+      const answers = ["2 NOTIFY", "3 NOTIFY", "4 NOTIFY", "5 NOTIFY"].map((c) => receivedResponseTo(trace, c)?.status);
+      expect(answers).to.deep.equal([400, 489, 400, 200]);
+      expect(initialSubscribes(trace)).to.have.length(1);
+    });
+  });
+
   describe("out-of-order CSeq", () => {
     it("answers 500 to a NOTIFY with a lower CSeq, keeps the state, and re-subscribes", async () => {
       const trace = await withPeer({ scenario: "uas-out-of-order.xml", calls: 3, port: 25325 }, async (p) => {
