@@ -160,6 +160,9 @@ export class Subscription {
   stop(): void {
     if (this.phase === "stopped" || this.phase === "closing") return;
     this.clearTimer();
+    // A pending timer N (2xx, no NOTIFY yet) would otherwise fail the closing dialog and
+    // schedule a retry: a stopped subscription subscribing again.
+    this.clearTimerN();
     this.cancelQueue?.();
     this.cancelQueue = null;
     // The 2xx alone makes the dialog (RFC 6665 §4.1.2.1): unsubscribe even if no NOTIFY came yet,
