@@ -169,6 +169,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
       out["sip.absorbed_retransmissions"] = st.absorbedRetransmissions;
       out["sip.timeouts"] = st.timeouts;
       out["sip.stray_responses"] = st.strayResponses;
+      out["sip.handler_errors"] = st.handlerErrors;
       for (const [code, n] of Object.entries(st.parseErrors)) out[`sip.parse_errors.${code}`] = n;
     }
     out["subscriptions"] = [...this.watches.values()].filter((w) => w.subscription).length;
