@@ -144,6 +144,8 @@ export class PresenceHubApp {
     c.register(Tokens.Clock, { useValue: this.clock });
     c.register(Tokens.Hub, { useValue: hub });
     c.register(Tokens.Logger, { useValue: this.logger });
+    c.register(Tokens.Accounts, { useValue: this.accounts });
+    c.register(Tokens.Services, { useValue: this.services });
     c.register(Tokens.UpgradeAuthenticator, { useValue: createUpgradeAuthenticator(this.accounts, store, this.box!.derive("session-cookie"), () => this.clock.now()) });
 
     for (const b of broken) this.services.addFailed(`plugin:${b.id}`, "plugin", b.error);

@@ -8,6 +8,8 @@ import type { Store } from "../contracts/store.js";
 import type { SettingsService } from "../hub/settings-service.js";
 import type { Knex } from "knex";
 import type { UpgradeAuthenticator } from "../http/upgrade-authenticator.js";
+import type { AccountService } from "../security/account-service.js";
+import type { ServiceRegistry } from "../hub/service-registry.js";
 
 /**
  * DI tokens of the core. Namespaced symbols (never strings), so two bundles can never collide.
@@ -28,6 +30,10 @@ export const Tokens = {
   Database: Symbol.for("presence-hub:Database") as InjectionToken<Knex>,
   EventBus: Symbol.for("presence-hub:EventBus") as InjectionToken<EventBus>,
   Settings: Symbol.for("presence-hub:Settings") as InjectionToken<SettingsService>,
+  /** Accounts (admins, operators) and API tokens. */
+  Accounts: Symbol.for("presence-hub:Accounts") as InjectionToken<AccountService>,
+  /** Manage Services: start/stop/restart and states of the hub, connectors, plugin parts. */
+  Services: Symbol.for("presence-hub:Services") as InjectionToken<ServiceRegistry>,
   /** Authenticates requests hapi does not route (WebSocket upgrades): token or session cookie. */
   UpgradeAuthenticator: Symbol.for("presence-hub:UpgradeAuthenticator") as InjectionToken<UpgradeAuthenticator>,
 } as const;
