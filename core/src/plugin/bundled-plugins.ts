@@ -9,4 +9,5 @@ export const BUNDLED_PLUGINS: readonly string[] = [
   "@presence-hub/plugin-sip-simple",
   "@presence-hub/plugin-http-push",
   "@presence-hub/plugin-console-api",
+  "@presence-hub/plugin-notes",
 ];
