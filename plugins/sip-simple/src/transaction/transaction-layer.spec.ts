@@ -15,6 +15,7 @@ import { RFC3261_TIMERS } from "./transaction-timers.js";
  */
 class MemoryTransport implements SipTransport {
   readonly local: Remote = { address: "192.0.2.1", port: 5070 };
+  readonly remote: Remote = { address: "192.0.2.10", port: 5060 };
   readonly isOpen = true;
   /** Requests sent to the server, with the time they left. */
   readonly sent: { at: number; data: Buffer }[] = [];

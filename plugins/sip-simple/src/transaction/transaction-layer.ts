@@ -115,6 +115,8 @@ export class TransactionLayer {
 
   /** Feeds one received message (a datagram or a framed stream message). */
   receive(data: Buffer, remote: Remote): void {
+    // RFC 5626 keep-alives over UDP (CRLFCRLF, or a lone CRLF pong): not messages, not errors.
+    if (data.length <= 4 && /^(\r\n)+$/.test(data.toString("latin1"))) return;
     this.stats.received++;
     this.trace.record("in", data, remote, this.clock.now());
     const parsed = parseMessage(data);
@@ -172,7 +174,11 @@ export class TransactionLayer {
       return;
     }
     const entry: ServerEntry = { response: null, expiry: null };
-    if (!this.transport.reliable && via.branch) this.server.set(key, entry);
+    if (!this.transport.reliable && via.branch) {
+      this.server.set(key, entry);
+      // Forgotten after 64·T1 even if never answered, so the cache cannot grow without bound.
+      entry.expiry = this.clock.setTimeout(() => this.server.delete(key), 64 * this.timers.t1);
+    }
     let answered = false;
     const respond: Responder = (status, options) => {
       if (answered) return;
@@ -180,6 +186,7 @@ export class TransactionLayer {
       const data = serializeResponse(createResponse(request, status, options));
       if (this.server.get(key) === entry) {
         entry.response = data;
+        if (entry.expiry) this.clock.clearTimeout(entry.expiry);
         entry.expiry = this.clock.setTimeout(() => this.server.delete(key), 64 * this.timers.t1); // timer J
       }
       this.reply(data, remote);
@@ -251,6 +258,6 @@ export class TransactionLayer {
   }
 
   private serverRemote(): Remote {
-    return { address: "server", port: 0 };
+    return this.transport.remote;
   }
 }

@@ -29,6 +29,8 @@ export interface SipTransport {
   readonly reliable: boolean;
   /** Our address as the server reaches us, for Via sent-by and Contact. Valid once open. */
   readonly local: Remote;
+  /** The server's address requests go to (for the message trace). */
+  readonly remote: Remote;
   readonly isOpen: boolean;
   open(): Promise<void>;
   close(): Promise<void>;

@@ -42,6 +42,10 @@ export class StreamTransport implements SipTransport {
     return this.localAddress;
   }
 
+  get remote(): Remote {
+    return this.options.server;
+  }
+
   get isOpen(): boolean {
     return this.socket !== null;
   }

@@ -26,6 +26,10 @@ export class UdpTransport implements SipTransport {
     return this.localAddress;
   }
 
+  get remote(): Remote {
+    return this.server;
+  }
+
   get isOpen(): boolean {
     return this.socket !== null;
   }
