@@ -127,6 +127,29 @@ interface ServiceLine {
   readonly lastError: string | null;
 }
 
+program
+  .command("demo")
+  .description("run the hub on SQLite with a simulated PBX (real SIP) and CTI server and a few dozen changing people")
+  .option("--port <port>", "HTTP port", "8080")
+  .action(async (opts: { port: string }) => {
+    let kit: { runDemo(o: { httpPort: number }): Promise<{ stop(): Promise<void> }> };
+    try {
+      // A runtime specifier: the demo kit is optional and must not become part of the core's build.
+      const specifier = "@presence-hub/scripts/demo";
+      kit = (await import(specifier)) as typeof kit;
+    } catch (e) {
+      throw new Error(`the demo kit (@presence-hub/scripts) is not installed here: run the demo from a clone of the repository (npm install, npm run demo); ${(e as Error).message}`);
+    }
+    const demo = await kit.runDemo({ httpPort: Number(opts.port) });
+    const stop = async () => {
+      process.stdout.write("demo: stopping\n");
+      await demo.stop();
+      process.exit(0);
+    };
+    process.on("SIGINT", () => void stop());
+    process.on("SIGTERM", () => void stop());
+  });
+
 /** Runs a data-only command: plugins loaded (for their migrations), store opened, then closed. */
 async function withStore(configFile: string | undefined, work: (app: PresenceHubApp) => Promise<void>): Promise<void> {
   const loaded = loadConfig(configFile);

@@ -7,6 +7,7 @@ export const BUNDLED_PLUGINS: readonly string[] = [
   "@presence-hub/plugin-server-priority",
   "@presence-hub/plugin-voicemail",
   "@presence-hub/plugin-sip-simple",
+  "@presence-hub/plugin-tapi",
   "@presence-hub/plugin-http-push",
   "@presence-hub/plugin-console-api",
   "@presence-hub/plugin-notes",

@@ -22,7 +22,7 @@ export interface Note {
 export const NoteInput = Type.Object(
   {
     text: Type.String({ minLength: 1, maxLength: MAX_NOTE_LENGTH, description: "Plain text; shown as text, never as HTML." }),
-    validUntil: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ format: "date-time" }), Type.Null()], { description: "When the note disappears by itself (epoch ms or ISO 8601)." })),
+    validUntil: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.String({ minLength: 10, maxLength: 40, description: "ISO 8601 date and time" }), Type.Null()], { description: "When the note disappears by itself (epoch ms or ISO 8601)." })),
     visibleTo: StringEnum(["everyone", "admins"], { default: "everyone" }),
     version: Type.Optional(Type.Integer({ minimum: 0, description: "The version you edited; a different current version gives 409." })),
   },
