@@ -13,7 +13,7 @@ describe("LineTracker", () => {
     expect(t.facts()).to.deep.equal({ kind: "state", line: "available", detail: { calls: 0, since: 1_000 } });
   });
 
-  it("'since' is when the line state last changed, not when the last event came", () => {
+  it("'since' is when the line state, DND or the forward target last changed, not when the last event came", () => {
     now = 2_000;
     t.applyEvent({ kind: "call", callId: "C1", state: "alerting", direction: "inbound", remoteParty: "2000", cause: "DeliveredEvent" });
     now = 3_000;
@@ -23,6 +23,12 @@ describe("LineTracker", () => {
     t.applyEvent({ kind: "call", callId: "C1", state: "connected", cause: "EstablishedEvent" });
     expect(t.facts()).to.deep.include({ line: "busy" });
     expect(t.facts().detail).to.deep.include({ since: 4_000, direction: "inbound", remoteParty: "2000" }); // kept from the ring
+    now = 5_000;
+    t.applyEvent({ kind: "dnd", on: true });
+    expect(t.facts().detail!.since).to.equal(5_000);
+    now = 6_000;
+    t.applyEvent({ kind: "forwarding", setting: { type: "forwardBusy", active: true, destination: "5555" } });
+    expect(t.facts().detail!.since).to.equal(5_000); // a conditional forward changes nothing shown
   });
 
   it("a snapshot replaces the calls, DND and forwarding it covers, keeping what events said about surviving calls", () => {

@@ -35,7 +35,8 @@ const CONDITION: Readonly<Record<string, string>> = {
  * `ringing`; any other call (talking, held, dialling, queued, failed) → `busy`. The details
  * describe the most relevant call (talking > held > dialling > queued > failed > ringing, then
  * the newest). DND and the unconditional forward target are reported as facts: the aggregator
- * applies "DND beats forwarding beats the line".
+ * applies "DND beats forwarding beats the line". `detail.since` is when the line state, DND or
+ * the forward target last changed: what the hub shows as the status's start.
  */
 export class LineTracker {
   private readonly calls = new Map<string, Call>();
@@ -43,10 +44,13 @@ export class LineTracker {
   private dnd: boolean | undefined;
   private inService = true;
   private line: LineState = "available";
-  private lineSince: number;
+  /** What the user is shown from (line, DND, unconditional forward), and since when. */
+  private shownKey = "";
+  private shownSince: number;
 
   constructor(private readonly now: () => number) {
-    this.lineSince = now();
+    this.shownSince = now();
+    this.shownKey = this.key();
   }
 
   /** Applies one event from the link. */
@@ -130,7 +134,7 @@ export class LineTracker {
     }
     const detail: TelephonyDetail = {
       calls: this.calls.size,
-      since: this.lineSince,
+      since: this.shownSince,
       ...(relevant?.direction ? { direction: relevant.direction } : {}),
       ...(relevant?.remoteParty ? { remoteParty: relevant.remoteParty } : {}),
       ...(notes.length ? { note: notes.join("; ") } : {}),
@@ -166,9 +170,15 @@ export class LineTracker {
     if (!this.inService) line = "offline";
     else if (this.calls.size === 0) line = "available";
     else line = [...this.calls.values()].every((c) => c.state === "alerting") ? "ringing" : "busy";
-    if (line !== this.line) {
-      this.line = line;
-      this.lineSince = this.now();
+    this.line = line;
+    const key = this.key();
+    if (key !== this.shownKey) {
+      this.shownKey = key;
+      this.shownSince = this.now();
     }
+  }
+
+  private key(): string {
+    return `${this.line}|${this.dnd === true}|${this.forwardTarget() ?? ""}`;
   }
 }
