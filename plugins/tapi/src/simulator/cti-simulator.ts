@@ -27,8 +27,9 @@ export interface CtiSimulatorOptions {
  * switch would send to every client monitoring the device.
  *
  * Fault injection: {@link dropConnections} (link loss), {@link stop}/{@link start} (a switch
- * restart; device state survives), {@link sendRaw}/{@link sendBytes} (malformed or unknown
- * messages), {@link unresponsive} (a hung switch: requests go unanswered).
+ * restart; device state survives), {@link sendRaw}/{@link sendBytes}/{@link sendEvent}
+ * (malformed, unknown or vendor messages), {@link unresponsive} (a hung switch: requests go
+ * unanswered).
  *
  * ```ts
  * const sim = new CtiSimulator({ port: 25500 });
@@ -130,6 +131,14 @@ export class CtiSimulator {
   /** Sends a raw XML document (framed) to every client: for unknown or malformed messages. */
   sendRaw(xml: string, invokeId = "9999"): void {
     for (const s of this.sessions) s.write(xml, invokeId);
+  }
+
+  /**
+   * Sends any event about a device to every monitor of it: `body` is the XML after
+   * `monitorCrossRefID` (for vendor events, or events the device model does not script).
+   */
+  sendEvent(deviceId: string, name: string, body = ""): void {
+    this.deliver(deviceId, name, body);
   }
 
   /** Sends raw bytes, unframed, to every client (breaks the stream on purpose). */
