@@ -43,6 +43,7 @@ export const TapiSettings = Type.Object(
   },
   { additionalProperties: false },
 );
+/** Validated settings of one `tapi` connector (defaults filled in). */
 export type TapiSettings = Static<typeof TapiSettings>;
 
 /** Why the settings are not enough to run, or null. */

@@ -133,6 +133,20 @@ describe("CSTA link over TCP (against the simulator)", function () {
     expect(refused).to.include({ status: "access-denied" });
   });
 
+  it("refreshes the application session at half its duration; a refused refresh drops the link", async () => {
+    sim = new CtiSimulator({ port: 25591, credentials: { user: "hub", password: "pw" } });
+    await sim.start();
+    const r = recorder();
+    link = newLink(25591, r, { login: { applicationId: "test", user: "hub", password: "pw", loginFormat: "avaya", protocolVersion: cstaNamespace(3), durationSeconds: 1 } });
+    await link.open();
+    await sim.waitForRequest("ResetApplicationSessionTimer", { timeoutMs: 2_000 });
+    await sim.waitForRequest("ResetApplicationSessionTimer", { timeoutMs: 2_000 });
+    expect(r.downs).to.deep.equal([]);
+    sim.expireSessions();
+    await until("the link to drop", () => r.downs.length === 1);
+    expect(r.downs[0]).to.match(/refused to extend the application session \(invalidSessionID\)/);
+  });
+
   it("an unknown device is not-found; an unreachable server fails open() as unreachable", async () => {
     sim = new CtiSimulator({ port: 25583, devices: ["1001"] });
     await sim.start();

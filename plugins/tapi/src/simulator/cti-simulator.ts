@@ -146,6 +146,11 @@ export class CtiSimulator {
     for (const s of this.sessions) s.write(bytes);
   }
 
+  /** Expires every client's application session: the next ResetApplicationSessionTimer is refused. */
+  expireSessions(): void {
+    for (const s of this.sessions) s.expireSession();
+  }
+
   /** Sends a SystemStatus (`normal`, `messagesLost`, `disabled`, …) to every client. */
   sendSystemStatus(status: string): void {
     for (const s of this.sessions) s.write(msg.systemStatus(this.namespace, status), "9999");

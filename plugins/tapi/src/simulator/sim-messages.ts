@@ -25,10 +25,12 @@ export function eventDocument(ns: string, name: string, crossRefId: string, body
   return xmlDocument(name, ns, leaf("monitorCrossRefID", crossRefId) + body);
 }
 
+/** MonitorStartResponse with the new monitor's cross-reference id. */
 export function monitorStartResponse(ns: string, crossRefId: string): string {
   return xmlDocument("MonitorStartResponse", ns, leaf("monitorCrossRefID", crossRefId) + tag("actualMonitorFilter"));
 }
 
+/** A response without content (MonitorStopResponse, …). */
 export function emptyResponse(ns: string, name: string): string {
   return xmlDocument(name, ns);
 }
@@ -46,6 +48,7 @@ export function snapshotDeviceResponse(ns: string, deviceId: string, calls: read
   return xmlDocument("SnapshotDeviceResponse", ns, tag("crossRefIDorSnapshotData", tag("snapshotData", items)));
 }
 
+/** GetDoNotDisturbResponse. */
 export function getDoNotDisturbResponse(ns: string, on: boolean): string {
   return xmlDocument("GetDoNotDisturbResponse", ns, leaf("doNotDisturbOn", on));
 }
@@ -58,10 +61,12 @@ export function getForwardingResponse(ns: string, settings: readonly { type: str
   return xmlDocument("GetForwardingResponse", ns, tag("forwardingList", items));
 }
 
+/** RequestSystemStatusResponse: the answer to a client's keep-alive. */
 export function requestSystemStatusResponse(ns: string, status: string): string {
   return xmlDocument("RequestSystemStatusResponse", ns, leaf("systemStatus", status));
 }
 
+/** SystemStatus sent by the switch (`normal`, `messagesLost`, `disabled`, …); clients acknowledge it. */
 export function systemStatus(ns: string, status: string): string {
   return xmlDocument("SystemStatus", ns, leaf("systemStatus", status));
 }
@@ -71,14 +76,17 @@ export function cstaErrorCode(ns: string, category: string, value: string): stri
   return xmlDocument("CSTAErrorCode", ns, leaf(category, value));
 }
 
+/** StartApplicationSessionPosResponse: session id, protocol version and granted duration. */
 export function startSessionPos(sessionId: string, seconds: number, protocolVersion: string): string {
   return xmlDocument("StartApplicationSessionPosResponse", SESSION_NS, leaf("sessionID", sessionId) + leaf("actualProtocolVersion", protocolVersion) + leaf("actualSessionDuration", seconds));
 }
 
+/** A negative ECMA-354 answer with a defined error. */
 export function sessionNeg(name: "StartApplicationSessionNegResponse" | "ResetApplicationSessionTimerNegResponse", error: string): string {
   return xmlDocument(name, SESSION_NS, tag("errorCode", leaf("definedError", error)));
 }
 
+/** A positive ECMA-354 answer without content. */
 export function sessionPos(name: "ResetApplicationSessionTimerPosResponse" | "StopApplicationSessionPosResponse"): string {
   return xmlDocument(name, SESSION_NS);
 }

@@ -65,6 +65,11 @@ export class SimSession {
     this.socket.write(typeof xml === "string" ? frame(this.host.framing, xml, this.host.framing === "length-header" ? invokeId : null) : xml);
   }
 
+  /** Forgets the application session, as a switch does when it expires: refreshes are refused. */
+  expireSession(): void {
+    this.sessionId = null;
+  }
+
   /** Drops the connection at once (a switch crash, a cable pulled). */
   destroy(): void {
     this.socket.destroy();
@@ -109,7 +114,7 @@ export class SimSession {
         const password = leaf("password") ?? "";
         if (creds && (user !== creds.user || password !== creds.password)) return reply(msg.sessionNeg("StartApplicationSessionNegResponse", "invalidApplicationInfo"));
         this.sessionId = this.host.nextSessionId();
-        const seconds = Math.max(10, Number(leaf("requestedSessionDuration")) || 180);
+        const seconds = Math.max(1, Number(leaf("requestedSessionDuration")) || 180);
         return reply(msg.startSessionPos(this.sessionId, seconds, leaf("protocolVersion") ?? ns));
       }
       case "ResetApplicationSessionTimer":
