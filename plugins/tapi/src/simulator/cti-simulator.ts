@@ -43,6 +43,8 @@ export interface CtiSimulatorOptions {
 export class CtiSimulator {
   /** Requests are not answered while true (a hung switch); the connection stays up. */
   unresponsive = false;
+  /** Delay before every answer, ms (a slow switch); events are not delayed. */
+  responseDelayMs = 0;
   private server: Server | null = null;
   private readonly sessions = new Set<SimSession>();
   private readonly devices = new Map<string, SimDevice>();
@@ -66,6 +68,9 @@ export class CtiSimulator {
       credentials: options.credentials,
       get unresponsive() {
         return self.unresponsive;
+      },
+      get responseDelayMs() {
+        return self.responseDelayMs;
       },
       device: (id) => this.devices.get(id) ?? (options.devices ? undefined : this.addDevice(id)),
       nextCrossRefId: () => String(++this.crossRefs),
@@ -144,6 +149,11 @@ export class CtiSimulator {
   /** Sends raw bytes, unframed, to every client (breaks the stream on purpose). */
   sendBytes(bytes: Buffer): void {
     for (const s of this.sessions) s.write(bytes);
+  }
+
+  /** Ends every monitor of a device (MonitorEndedEvent), as a switch does when a device is removed or reset. */
+  endMonitors(deviceId: string): void {
+    for (const s of this.sessions) s.endMonitors(deviceId);
   }
 
   /** Expires every client's application session: the next ResetApplicationSessionTimer is refused. */

@@ -21,6 +21,8 @@ export interface SessionHost {
   readonly namespace: string;
   readonly credentials: { readonly user: string; readonly password: string } | undefined;
   readonly unresponsive: boolean;
+  /** Delay before each answer, ms (a slow switch). */
+  readonly responseDelayMs: number;
   /** The device, created on first use unless the simulator has a fixed device list. */
   device(id: string): SimDevice | undefined;
   nextCrossRefId(): string;
@@ -65,6 +67,15 @@ export class SimSession {
     this.socket.write(typeof xml === "string" ? frame(this.host.framing, xml, this.host.framing === "length-header" ? invokeId : null) : xml);
   }
 
+  /** Ends this client's monitors of a device, telling it (MonitorEndedEvent). */
+  endMonitors(deviceId: string): void {
+    for (const [crossRefId, dev] of [...this.monitors]) {
+      if (dev !== deviceId) continue;
+      this.monitors.delete(crossRefId);
+      this.write(msg.eventDocument(this.host.namespace, "MonitorEndedEvent", crossRefId, "<cause>normal</cause>"), "9999");
+    }
+  }
+
   /** Forgets the application session, as a switch does when it expires: refreshes are refused. */
   expireSession(): void {
     this.sessionId = null;
@@ -102,7 +113,8 @@ export class SimSession {
     const deviceId = leaf("deviceObject") ?? leaf("snapshotObject") ?? leaf("device");
     this.host.record({ at: Date.now(), connection: this.connection, name: r.root, ...(deviceId ? { device: deviceId } : {}) });
     if (this.host.unresponsive) return;
-    const reply = (xml: string) => this.write(xml, invokeId);
+    const delay = this.host.responseDelayMs;
+    const reply = (xml: string) => (delay > 0 ? void setTimeout(() => this.write(xml, invokeId), delay) : this.write(xml, invokeId));
     const creds = this.host.credentials;
     const sessionRequest = r.root === "StartApplicationSession" || r.root === "ResetApplicationSessionTimer" || r.root === "StopApplicationSession";
     if (creds && !this.sessionId && !sessionRequest && r.root !== "SystemStatusResponse") {
