@@ -17,6 +17,7 @@ export * from "./contracts/user-annotation.js";
 export * from "./contracts/observation-sink.js";
 export * from "./contracts/store.js";
 export * from "./contracts/watch-target.js";
+export * from "./contracts/watch-ownership.js";
 export * from "./aggregation/rules.js";
 export * from "./di/tokens.js";
 export * from "./errors/exception.js";

@@ -56,23 +56,19 @@ export class Aggregator {
     if (report.kind !== "state") return unresolved("telephony", entry, rule, previous, now) as TelephonyState;
     const { status, derivation } = this.derive(report, user);
     const forwardTo = (status === "forwarded-number" || status === "forwarded-voicemail") ? report.forwardTo : undefined;
-    if (
-      previous &&
-      previous.status === status &&
-      previous.provenance.source === entry.source &&
-      previous.provenance.rule === rule &&
-      previous.provenance.derivation === derivation &&
-      previous.provenance.at === entry.at
-    ) {
+    if (previous && derivedFrom(previous) === entry && previous.status === status && previous.provenance.rule === rule && previous.provenance.derivation === derivation) {
       return previous;
     }
     const since = previous && previous.status === status ? previous.since : (report.detail?.since ?? entry.at);
-    return {
-      status,
-      detail: forwardTo === undefined ? { ...report.detail } : { ...report.detail, forwardTo },
-      since,
-      provenance: derivation ? { source: entry.source, rule, derivation, at: entry.at } : { source: entry.source, rule, at: entry.at },
-    };
+    return markDerivedFrom(
+      {
+        status,
+        detail: forwardTo === undefined ? { ...report.detail } : { ...report.detail, forwardTo },
+        since,
+        provenance: derivation ? { source: entry.source, rule, derivation, at: entry.at } : { source: entry.source, rule, at: entry.at },
+      },
+      entry,
+    );
   }
 
   rich(reports: SourceReports<RichReport>, fallback: ServiceFallback, previous: RichState | null, now: number): RichState {
@@ -83,18 +79,9 @@ export class Aggregator {
     if (report.kind !== "state") return unresolved("rich", entry, rule, previous, now) as RichState;
     const facts: RichFacts = report;
     const message = facts.message ?? null;
-    if (
-      previous &&
-      previous.status === facts.status &&
-      previous.message === message &&
-      previous.provenance.source === entry.source &&
-      previous.provenance.rule === rule &&
-      previous.provenance.at === entry.at
-    ) {
-      return previous;
-    }
+    if (previous && derivedFrom(previous) === entry && previous.provenance.rule === rule) return previous;
     const since = previous && previous.status === facts.status ? previous.since : entry.at;
-    return { status: facts.status, message, since, provenance: { source: entry.source, rule, at: entry.at } };
+    return markDerivedFrom({ status: facts.status, message, since, provenance: { source: entry.source, rule, at: entry.at } }, entry);
   }
 
   /** The rule that puts `a` above `b` (first with an opinion), for provenance and explanations. */
@@ -145,14 +132,31 @@ export class Aggregator {
   }
 }
 
+/**
+ * The observation a state was computed from, kept on the state object under a symbol (invisible
+ * to JSON). "Same observation and same rule" means "same state" without comparing details, and
+ * a new observation (even in the same millisecond, even with only a detail changed) always
+ * yields a new state.
+ */
+const DERIVED_FROM: unique symbol = Symbol("derivedFrom");
+
+function derivedFrom(state: object): unknown {
+  return (state as { [DERIVED_FROM]?: unknown })[DERIVED_FROM];
+}
+
+function markDerivedFrom<T extends object>(state: T, entry: SourceEntry): T {
+  Object.defineProperty(state, DERIVED_FROM, { value: entry, enumerable: false });
+  return state;
+}
+
 /** The winning source has no real state: show its error or `requesting`. */
 function unresolved(field: PresenceField, entry: SourceEntry, rule: string, previous: TelephonyState | RichState | null, now: number): TelephonyState | RichState {
   const report = entry.report;
   const status = report.kind === "error" ? report.status : "requesting";
   const reason = report.kind === "error" ? report.reason : "waiting for the first answer";
-  if (previous && previous.status === status && previous.provenance.source === entry.source && previous.provenance.at === entry.at) return previous;
+  if (previous && derivedFrom(previous) === entry && previous.provenance.rule === rule) return previous;
   const since = previous && previous.status === status ? previous.since : entry.at || now;
-  return reasonState(field, status, reason, since, { source: entry.source, rule, at: entry.at });
+  return markDerivedFrom(reasonState(field, status, reason, since, { source: entry.source, rule, at: entry.at }), entry);
 }
 
 function serviceState(field: PresenceField, fallback: ServiceFallback, previous: TelephonyState | RichState | null, now: number): TelephonyState | RichState {

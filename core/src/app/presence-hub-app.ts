@@ -12,6 +12,9 @@ import { registerServiceRoutes } from "../http/service-routes.js";
 import { registerPresenceRoutes } from "../http/presence-routes.js";
 import { createUpgradeAuthenticator } from "../http/upgrade-authenticator.js";
 import { registerOpenApi } from "../http/openapi.js";
+import { ClusterNode } from "../cluster/cluster-node.js";
+import { registerClusterRoutes } from "../http/cluster-routes.js";
+import { hostname } from "node:os";
 import { ConnectorRegistration } from "../hub/connector-registration.js";
 import { EventBus } from "../hub/event-bus.js";
 import { Hub } from "../hub/hub.js";
@@ -56,6 +59,7 @@ export class PresenceHubApp {
   private settingsImpl: SettingsService | null = null;
   private accountsImpl: AccountService | null = null;
   private box: SecretBox | null = null;
+  private clusterImpl: ClusterNode | null = null;
   readonly container: DependencyContainer;
 
   constructor(
@@ -81,6 +85,11 @@ export class PresenceHubApp {
   get settings(): SettingsService {
     return required(this.settingsImpl, "settings");
   }
+  /** The cluster node, in cluster mode. */
+  get cluster(): ClusterNode | null {
+    return this.clusterImpl;
+  }
+
   get accounts(): AccountService {
     return required(this.accountsImpl, "accounts");
   }
@@ -173,6 +182,19 @@ export class PresenceHubApp {
     await this.settingsImpl.load();
     await hub.load();
     await seeder.apply();
+    if (config.cluster.enabled) {
+      const nodeId = config.cluster.nodeId ?? `${hostname()}-${process.pid}`;
+      this.clusterImpl = new ClusterNode(
+        { nodeId, leaseMs: config.cluster.leaseSeconds * 1000, address: config.cluster.address ?? `http://${config.http.host}:${config.http.port}`, connection: config.store.connection! },
+        store.knex,
+        hub,
+        this.settingsImpl,
+        this.clock,
+        this.logger.child({ component: "cluster", node: nodeId }),
+      );
+      hub.setOwnership(this.clusterImpl);
+      this.bus.register(this.clusterImpl);
+    }
 
     const server = createHttpServer(config.http, this.accounts, store, { password: this.box!.derive("session-cookie"), secure: false, now: () => this.clock.now() }, this.logger.child({ component: "http" }));
     this.serverImpl = server;
@@ -187,8 +209,10 @@ export class PresenceHubApp {
         if (!this.services.has(`plugin:${h.id}`)) this.services.addFailed(`plugin:${h.id}`, "plugin", `routes failed: ${(e as Error).message}`);
       }
     }
+    if (this.clusterImpl) registerClusterRoutes(server, this.clusterImpl);
     registerOpenApi(server, { title: "presence-hub", version: VERSION });
     await server.start();
+    await this.clusterImpl?.start();
     this.logger.info({ url: server.info.uri, store: store.dialect }, "presence hub listening");
 
     await this.services.start("hub");
@@ -202,6 +226,8 @@ export class PresenceHubApp {
   async stop(): Promise<void> {
     for (const { id } of [...this.pluginServices].reverse()) if (this.services.has(id)) await this.services.stop(id);
     if (this.hubImpl) await this.hubImpl.prepareShutdown();
+    await this.clusterImpl?.stop();
+    this.clusterImpl = null;
     if (this.hubImpl && this.services.has("hub")) await this.services.stop("hub");
     if (this.serverImpl) await this.serverImpl.stop({ timeout: 2000 });
     this.serverImpl = null;

@@ -92,6 +92,19 @@ export const HubConfigSchema = Type.Object(
       { voicemailPilot: Type.Optional(Type.Union([Extension, Type.Null()])) },
       { additionalProperties: false, default: {} },
     ),
+    /** Several hub nodes on one PostgreSQL (see docs/cluster.md). */
+    cluster: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        /** This node's name (unique in the cluster); default host name + process id. */
+        nodeId: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9._-]{1,100}$", "x-hint": "letters, digits, . _ -" })),
+        /** A node that has not renewed its lease for this long is dead and its work moves. */
+        leaseSeconds: Type.Number({ minimum: 1, maximum: 300, default: 10 }),
+        /** How this node is reached, shown in Manage Services; default http://<host>:<port>. */
+        address: Type.Optional(Type.String({ maxLength: 200 })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     connectors: Type.Array(ConnectorEntry, { default: [] }),
     users: Type.Array(UserEntry, { default: [] }),
   },

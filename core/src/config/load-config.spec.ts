@@ -62,7 +62,7 @@ unknownTop: 1
 `);
     expect(issues).to.include.members([
       "http.port: must be a whole number, got string \"eighty\"",
-      "unknownTop: unknown key (allowed: http, dataDir, store, secrets, log, plugins, pluginOptions, presence, telephony, connectors, users)",
+      "unknownTop: unknown key (allowed: http, dataDir, store, secrets, log, plugins, pluginOptions, presence, telephony, cluster, connectors, users)",
     ]);
     expect(issues.some((i) => i.startsWith("http.extra: unknown key"))).to.equal(true);
     expect(issues.some((i) => i.startsWith("telephony.voicemailPilot: must be"))).to.equal(true);

@@ -51,6 +51,9 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
   const baseDir = absolute ? path.dirname(absolute) : cwd;
   const resolve = (p: string) => path.resolve(baseDir, p);
   const store = config.store;
+  if (config.cluster.enabled && !isPostgres(store.client)) {
+    throw new ConfigError("invalid configuration", [{ path: "cluster.enabled", message: "cluster mode needs the nodes to share PostgreSQL (store.client: pg)" }]);
+  }
   if (isPostgres(store.client)) {
     if (!store.connection) throw new ConfigError("invalid configuration", [{ path: "store.connection", message: `is required when store.client is ${store.client}` }]);
   } else {

@@ -26,6 +26,12 @@ export interface ConnectorChanged {
   readonly detail: string | null;
 }
 
+/** A connector's configuration was saved or removed (other cluster nodes re-read it). */
+export interface ConnectorConfigChanged {
+  readonly type: "connector-config";
+  readonly id: string;
+}
+
 /** A system setting changed (e.g. `telephony.voicemailPilot`). */
 export interface SettingChanged {
   readonly type: "setting";
@@ -44,11 +50,13 @@ export interface AnnotationChanged {
   readonly value: unknown;
 }
 
-export type HubEvent = PresenceChanged | UserChanged | ConnectorChanged | SettingChanged | AnnotationChanged;
+export type HubEvent = PresenceChanged | UserChanged | ConnectorChanged | ConnectorConfigChanged | SettingChanged | AnnotationChanged;
 
 /** An event as delivered: numbered in publication order (monotonic per node). */
 export interface HubEnvelope {
   readonly seq: number;
   readonly at: number;
   readonly event: HubEvent;
+  /** Caused by another cluster node (already shared; not to be shared again). */
+  readonly remote?: boolean;
 }

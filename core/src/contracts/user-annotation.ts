@@ -8,4 +8,6 @@ export interface UserAnnotationProvider {
   readonly name: string;
   /** The value for a user (JSON-serialisable), or null. Synchronous and cheap: called per representation. */
   get(username: string, viewer: { readonly role: "admin" | "operator" }): unknown;
+  /** Cluster mode: another node changed this user's value in the store; re-read it. */
+  refresh?(username: string): Promise<void>;
 }

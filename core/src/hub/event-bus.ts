@@ -29,8 +29,9 @@ export class EventBus {
     };
   }
 
-  publish(event: HubEvent): HubEnvelope {
-    const envelope: HubEnvelope = { seq: ++this.seq, at: this.clock.now(), event };
+  /** Numbers and delivers an event; `remote` marks one that another cluster node caused (not shared again). */
+  publish(event: HubEvent, options?: { remote?: boolean }): HubEnvelope {
+    const envelope: HubEnvelope = options?.remote ? { seq: ++this.seq, at: this.clock.now(), event, remote: true } : { seq: ++this.seq, at: this.clock.now(), event };
     for (let i = 0; i < this.notifiers.length; i++) {
       const n = this.notifiers[i]!;
       try {

@@ -3,6 +3,7 @@ import type { ConnectorHealth } from "../contracts/connector.js";
 import type { Logger } from "../contracts/logger.js";
 import type { MessageTraceEntry } from "../contracts/message-trace.js";
 import type { UserAnnotationProvider } from "../contracts/user-annotation.js";
+import { SINGLE_NODE, type WatchOwnership } from "../contracts/watch-ownership.js";
 import type { ConnectorRecord, Store } from "../contracts/store.js";
 import type { WatchTarget } from "../contracts/watch-target.js";
 import { Aggregator } from "../aggregation/aggregator.js";
@@ -84,6 +85,7 @@ export class Hub implements ConnectorRuntimeDelegate {
   private readonly writer: PresenceWriter;
   private aggregator = new Aggregator([], []);
   private running = false;
+  private ownership: WatchOwnership = SINGLE_NODE;
   private readonly store: Store;
   private readonly bus: EventBus;
   private readonly settings: SettingsService;
@@ -140,6 +142,72 @@ export class Hub implements ConnectorRuntimeDelegate {
   /** Ids of every known ranking rule (for validating `presence.rankingRules`). */
   rankingRuleIds(): string[] {
     return this.rankingRules.map((r) => r.id);
+  }
+
+  /** Cluster mode: who watches what (see {@link WatchOwnership}). Set before the hub starts. */
+  setOwnership(ownership: WatchOwnership): void {
+    this.ownership = ownership;
+  }
+
+  /** Re-decides every watch (ownership or demand elsewhere changed). */
+  reconcileWatches(username?: string): void {
+    if (username) {
+      const record = this.directory.get(username);
+      if (record) this.syncWatches(record);
+      return;
+    }
+    for (const record of this.directory.all()) this.syncWatches(record);
+  }
+
+  /** Every target this node's users need watched (demanded here or elsewhere), for ownership decisions. */
+  *wantedTargets(): Generator<{ connectorId: string; field: PresenceField; key: UserKey }> {
+    for (const record of this.directory.all()) {
+      if (!this.demanded(record)) continue;
+      for (const field of PRESENCE_FIELDS) {
+        const key = UserDirectory.keyFor(record.user, field);
+        if (!key) continue;
+        for (const c of this.aggregator.ranking(field)) yield { connectorId: c.id, field, key };
+      }
+    }
+  }
+
+  /** An observation shared by another node (cluster mode): applied like a local one, not shared again. */
+  applyRemoteObservation(observation: Observation): void {
+    const record = this.directory.find(observation.userKey);
+    if (!record) return;
+    const slot = record.slot(observation.field);
+    if (!slot.watchedKey || !sameKey(slot.watchedKey, observation.userKey) || !this.connectors.get(observation.source)?.serving) return;
+    this.applyReport(record, slot, observation.source, observation);
+  }
+
+  /** Another node changed a user in the store: take the stored version (or its removal). */
+  async reloadUser(username: string): Promise<void> {
+    const stored = await this.store.users.get(username);
+    if (!stored) {
+      const record = this.directory.remove(username);
+      if (record) {
+        record.demand.clear();
+        this.syncWatches(record);
+        this.bus.publish({ type: "user", username, user: null }, { remote: true });
+      }
+      return;
+    }
+    const record = this.directory.put(stored);
+    if (this.settings.get<boolean>("presence.monitorAll")) record.demand.add(DEMAND_MONITOR_ALL);
+    this.syncWatches(record);
+    this.bus.publish({ type: "user", username, user: stored }, { remote: true });
+  }
+
+  /** Another node changed a connector configuration: apply the stored one (or its removal). */
+  async reloadConnector(id: string): Promise<void> {
+    await this.replaceRuntime(await this.store.connectors.get(id), id);
+  }
+
+  /** Another node changed a plugin annotation (e.g. a note): refresh it and tell local consoles. */
+  async refreshAnnotation(username: string, name: string): Promise<void> {
+    const provider = this.annotations.find((a) => a.name === name);
+    await provider?.refresh?.(username);
+    this.bus.publish({ type: "annotation", username, name, value: null }, { remote: true });
   }
 
   /** Reads users, connectors and the last known presence from the store. */
@@ -208,10 +276,15 @@ export class Hub implements ConnectorRuntimeDelegate {
     if (!record) return;
     const slot = record.slot(observation.field);
     if (!slot.watchingConnectors.has(runtime.id)) return; // late report for something no longer watched
+    this.applyReport(record, slot, runtime.id, observation);
+    this.ownership.shareObservation(observation);
+  }
+
+  private applyReport(record: UserRecord, slot: FieldSlot, source: string, observation: Observation): void {
     if (observation.report.kind === "cleared") {
-      if (slot.reports.delete(runtime.id)) this.writer.markRemoved({ username: slot.username, field: slot.field, source: runtime.id });
+      if (slot.reports.delete(source)) this.writer.markRemoved({ username: slot.username, field: slot.field, source });
     } else {
-      slot.reports.set(runtime.id, observation);
+      slot.reports.set(source, observation);
     }
     this.writer.markDirty(slot);
     this.aggregate(record, observation.field);
@@ -261,14 +334,20 @@ export class Hub implements ConnectorRuntimeDelegate {
     if (!record) return false;
     if (record.demand.has(holder)) return true;
     record.demand.add(holder);
-    if (record.demand.size === 1) this.syncWatches(record);
+    if (record.demand.size === 1) {
+      this.ownership.localDemandChanged(username, true);
+      this.syncWatches(record);
+    }
     return true;
   }
 
   removeDemand(username: string, holder: string): void {
     const record = this.directory.get(username);
     if (!record || !record.demand.delete(holder)) return;
-    if (record.demand.size === 0) this.syncWatches(record);
+    if (record.demand.size === 0) {
+      this.ownership.localDemandChanged(username, false);
+      this.syncWatches(record);
+    }
   }
 
   /** Who wants a user watched (for Diagnostics). */
@@ -363,6 +442,7 @@ export class Hub implements ConnectorRuntimeDelegate {
     const record: ConnectorRecord = { id: input.id, type: input.type, enabled: input.enabled, position: input.position, settings, secrets };
     await this.store.connectors.save(record);
     await this.replaceRuntime(record);
+    this.bus.publish({ type: "connector-config", id: record.id });
     return this.connectorInfo(record.id);
   }
 
@@ -383,7 +463,9 @@ export class Hub implements ConnectorRuntimeDelegate {
   async removeConnector(id: string): Promise<boolean> {
     if (!this.connectors.has(id)) return false;
     await this.replaceRuntime(null, id);
-    return this.store.connectors.remove(id);
+    const removed = await this.store.connectors.remove(id);
+    this.bus.publish({ type: "connector-config", id });
+    return removed;
   }
 
   // ─── internals ──────────────────────────────────────────────────────────────────────────────
@@ -517,20 +599,27 @@ export class Hub implements ConnectorRuntimeDelegate {
   private syncWatches(record: UserRecord): void {
     for (const field of PRESENCE_FIELDS) {
       const slot = record.slot(field);
-      const wanted = this.running && record.demand.size > 0 ? UserDirectory.keyFor(record.user, field) : null;
+      const demanded = this.demanded(record);
+      const wanted = this.running && demanded ? UserDirectory.keyFor(record.user, field) : null;
       const old = slot.watchedKey;
       if (old && (!wanted || !sameKey(old, wanted))) {
         for (const id of slot.watchingConnectors) this.connectors.get(id)?.unwatch(target(slot, old));
         slot.watchingConnectors.clear();
         slot.watchedKey = null;
       }
-      if (!wanted && record.demand.size === 0) this.clearReports(slot);
+      if (!wanted && !demanded) this.clearReports(slot);
       if (old && wanted && !sameKey(old, wanted)) this.clearReports(slot);
       if (wanted) {
         slot.watchedKey = wanted;
         const now = this.clock.now();
         for (const c of this.aggregator.ranking(field)) {
           const runtime = this.connectors.get(c.id);
+          if (!this.ownership.owns(c.id, field, wanted)) {
+            // Another node watches this one (cluster): release it if we held it; its
+            // observations arrive through the cluster.
+            if (slot.watchingConnectors.delete(c.id)) runtime?.unwatch(target(slot, wanted));
+            continue;
+          }
           if (!runtime?.running || slot.watchingConnectors.has(c.id)) continue;
           slot.watchingConnectors.add(c.id);
           const existing = slot.reports.get(c.id);
@@ -551,9 +640,14 @@ export class Hub implements ConnectorRuntimeDelegate {
     slot.reports.clear();
   }
 
+  /** Someone wants the user watched, here or (cluster) on another node. */
+  private demanded(record: UserRecord): boolean {
+    return record.demand.size > 0 || this.ownership.demandedElsewhere(record.user.username);
+  }
+
   private fallback(record: UserRecord, field: PresenceField): ServiceFallback {
     if (!UserDirectory.keyFor(record.user, field)) return FALLBACK.userNotConfigured[field];
-    if (record.demand.size === 0) return FALLBACK.notRequested;
+    if (!this.demanded(record)) return FALLBACK.notRequested;
     if (!this.aggregator.hasSources(field)) return FALLBACK.serverNotConfigured;
     return FALLBACK.requesting;
   }

@@ -75,6 +75,23 @@ export class SettingsService {
     if (JSON.stringify(before) !== JSON.stringify(valid)) this.bus.publish({ type: "setting", key, value: valid });
   }
 
+  /** Another cluster node changed a setting in the store: take the stored value and tell local listeners. */
+  async reload(key: string): Promise<void> {
+    const def = this.definitions.get(key);
+    if (!def) return;
+    const stored = await this.repository.getAll();
+    let value = def.defaultValue;
+    if (key in stored) {
+      try {
+        value = def.validator.validate(stored[key], key);
+      } catch {
+        value = def.defaultValue;
+      }
+    }
+    this.values.set(key, value);
+    this.bus.publish({ type: "setting", key, value }, { remote: true });
+  }
+
   /** Every setting with its value and description, for the admin UI and the API. */
   describe(): { key: string; value: unknown; description: string }[] {
     return [...this.definitions].map(([key, d]) => ({ key, value: this.get(key), description: d.description }));

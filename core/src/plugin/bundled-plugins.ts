@@ -10,5 +10,6 @@ export const BUNDLED_PLUGINS: readonly string[] = [
   "@presence-hub/plugin-tapi",
   "@presence-hub/plugin-http-push",
   "@presence-hub/plugin-console-api",
+  "@presence-hub/plugin-admin-web",
   "@presence-hub/plugin-notes",
 ];

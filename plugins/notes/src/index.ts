@@ -34,6 +34,7 @@ export default definePlugin({
         if (!note || (note.visibleTo === "admins" && viewer.role !== "admin")) return null;
         return noteView(note);
       },
+      refresh: (username) => notes.refresh(username),
     });
     plugin.notifier({
       name: "notes-user-removal",

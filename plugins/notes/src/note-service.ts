@@ -111,6 +111,14 @@ export class NoteService {
     }));
   }
 
+  /** Cluster mode: another node changed this user's note in the store; take the stored version. */
+  async refresh(username: string): Promise<void> {
+    const row = await this.knex("notes").where({ username }).first();
+    if (row) this.notes.set(username, fromRow(row));
+    else this.notes.delete(username);
+    this.scheduleExpiry();
+  }
+
   /** The user was deleted: their note goes too (audited). */
   async forgetUser(username: string): Promise<void> {
     await this.serialised(username, async () => {
@@ -137,8 +145,8 @@ export class NoteService {
 
   private async remove(username: string, before: Note, action: NoteAuditEntry["action"], actor: string): Promise<void> {
     await this.knex.transaction(async (trx) => {
-      await trx("notes").where({ username }).delete();
-      await this.audit(trx, username, action, actor, before, null);
+      // Another cluster node may have removed it first (e.g. both expired it): audit once.
+      if ((await trx("notes").where({ username }).delete()) > 0) await this.audit(trx, username, action, actor, before, null);
     });
     this.notes.delete(username);
     this.announce(username, null);
