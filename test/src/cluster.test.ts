@@ -10,6 +10,7 @@ import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInsta
 import { runCli, startCli, stopChild } from "./support/run-cli.js";
 import { PresencePublisher, startWatcher, type Watcher } from "./support/sipp.js";
 import { StreamClient } from "./support/stream-client.js";
+import { startTcpProxy } from "./support/tcp-proxy.js";
 import { waitFor } from "./support/wait-for.js";
 
 type Node = Awaited<ReturnType<typeof startCli>> & { id: string };
@@ -32,13 +33,13 @@ describe("Cluster of three hub nodes on PostgreSQL", function () {
   let db: Knex;
   let token: string;
 
-  function writeConfig(id: string): string {
+  function writeConfig(id: string, connection = TEST_PG_URL): string {
     const file = path.join(dir, `${id}.yaml`);
     writeFileSync(
       file,
       stringify({
         http: { port: 0, host: "127.0.0.1" },
-        store: { client: "pg", connection: TEST_PG_URL, schema },
+        store: { client: "pg", connection, schema },
         secrets: { keyFile: path.join(dir, "shared-secret.key") }, // every node must share the key
         log: { level: "warn" },
         cluster: { enabled: true, nodeId: id, leaseSeconds: LEASE_S },
@@ -153,8 +154,64 @@ describe("Cluster of three hub nodes on PostgreSQL", function () {
     await other.close();
   });
 
+  it("applies settings and user edits made on one node on every node, without restarts", async () => {
+    const [a, b] = [...nodes.values()];
+    const put = await fetch(`${a!.url}/api/v1/settings/telephony.voicemailPilot`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ value: "8999" }) });
+    expect(put.status).to.equal(200);
+    await waitFor("the pilot on the other node", async () => {
+      const body = (await (await fetch(`${b!.url}/api/v1/settings`, { headers: { authorization: `Bearer ${token}` } })).json()) as { settings: { key: string; value: unknown }[] };
+      return body.settings.find((x) => x.key === "telephony.voicemailPilot")!.value === "8999";
+    }, 3000);
+    const consoleOnB = await StreamClient.connect(b!.url, { token });
+    consoleOnB.send({ watch: "all" });
+    await consoleOnB.waitFor("snapshot", (m) => m.type === "snapshot");
+    // A user added through node a's admin API reaches node b's console and store view.
+    const { stdout } = await runCli(["users", "import", writeCsv("carol,Carol,,sip:carol@127.0.0.1,"), "--config", configs["node-a"]!]);
+    expect(stdout).to.contain("created 1");
+    await consoleOnB.waitFor("carol on node b's console", (m) => (m.users ?? []).some((u) => u.username === "carol"), 3000);
+    const cluster = (await (await fetch(`${b!.url}/api/v1/cluster`, { headers: { authorization: `Bearer ${token}` } })).json()) as { nodes: { nodeId: string; alive: boolean; watches: number }[] };
+    expect(cluster.nodes.filter((n) => n.alive)).to.have.length(2);
+    expect(cluster.nodes.reduce((sum, n) => sum + n.watches, 0)).to.be.greaterThan(0);
+    await consoleOnB.close();
+  });
+
+  function writeCsv(row: string): string {
+    const file = path.join(dir, `users-${randomBytes(3).toString("hex")}.csv`);
+    writeFileSync(file, `username,displayName,firstExtension,sipUri,voicemailNumber\n${row}\n`);
+    return file;
+  }
+
+  it("a node cut off from the database stops its subscriptions before another node takes them", async () => {
+    const proxy = await startTcpProxy(5432);
+    const id = "node-p";
+    writeConfig(id, TEST_PG_URL.replace(":5432", `:${proxy.port}`));
+    const p = await startNode(id);
+    try {
+      // Give node-p something to own: bob's unit moves to whichever node rendezvous picks.
+      const c = await StreamClient.connect(p.url, { token });
+      c.send({ watch: ["alice", "bob"] });
+      await c.waitFor("snapshot", (m) => m.type === "snapshot");
+      const held = await waitFor("node-p holds a unit", async () => (await db("cluster_claims").withSchema(schema).where({ node_id: id }).first())?.unit ?? null, 10_000);
+      proxy.cut();
+      // node-p fences at 0.8 lease and un-SUBSCRIBEs; the others take over only after a full lease.
+      const takenOver = await waitFor("another node holds the unit", async () => {
+        const row = await db("cluster_claims").withSchema(schema).where({ unit: held }).first();
+        return row && row.node_id !== id ? row.node_id : null;
+      }, 4 * LEASE_S * 1000);
+      expect(takenOver).to.not.equal(id);
+      if (held.includes("sipUri:sip:alice")) expect(await activeHubWatchers(25916)).to.equal(1);
+      await c.close();
+    } finally {
+      proxy.restore();
+      await stopChild(p.child);
+      nodes.delete(id);
+      await proxy.close();
+    }
+  });
+
   it("rebalances without duplicates when the killed node comes back", async () => {
     const missing = ["node-a", "node-b", "node-c"].find((id) => !nodes.has(id))!;
+    await db("cluster_nodes").withSchema(schema).where({ node_id: "node-p" }).delete();
     await startNode(missing);
     await waitFor("three live nodes again", async () => {
       const rows = await db("cluster_nodes").withSchema(schema);

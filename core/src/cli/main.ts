@@ -9,6 +9,7 @@ import { PresenceHubApp, VERSION } from "../app/presence-hub-app.js";
 import { createLogger } from "../app/create-logger.js";
 import { importUsersCsv } from "../users/csv-user-import.js";
 import type { Role } from "../contracts/store.js";
+import { CLUSTER_CHANNEL } from "../cluster/pg-channel.js";
 
 /** Exit code for configuration problems (nothing was started). */
 export const EXIT_CONFIG = 2;
@@ -59,7 +60,14 @@ users
   .action(async (file: string, opts: { config?: string }) => {
     const text = readFileSync(file);
     await withStore(opts.config, async (app) => {
-      const report = await importUsersCsv(text, (u) => app.store.users.upsert(u));
+      const saved: string[] = [];
+      const report = await importUsersCsv(text, async (u) => {
+        const outcome = await app.store.users.upsert(u);
+        if (outcome !== "unchanged") saved.push(u.username);
+        return outcome;
+      });
+      // Running cluster nodes re-read what changed at once (single SQLite nodes pick it up on restart).
+      if (app.store.dialect === "postgres") for (const username of saved) await app.store.knex.raw("select pg_notify(?, ?)", [CLUSTER_CHANNEL, JSON.stringify({ k: "u", n: "cli", u: username })]);
       process.stdout.write(`created ${report.created}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.errors.length}\n`);
       for (const e of report.errors) process.stderr.write(`${file}:${e.line}: ${e.username ?? "(no username)"}: ${e.reason}\n`);
       if (report.errors.length) process.exitCode = 1;

@@ -123,7 +123,7 @@ export class ClusterNode implements WatchOwnership, Notifier {
   // ─── WatchOwnership ─────────────────────────────────────────────────────────────────────────
 
   owns(connectorId: string, field: PresenceField, key: UserKey): boolean {
-    return !this.fenced && this.held.has(unitOf(connectorId, field, key));
+    return !this.fenced && this.held.has(this.hub.ownershipUnit(connectorId, field, key));
   }
 
   demandedElsewhere(username: string): boolean {
@@ -259,7 +259,7 @@ export class ClusterNode implements WatchOwnership, Notifier {
     const wanted = new Set<string>();
     const toClaim: string[] = [];
     for (const t of this.hub.wantedTargets()) {
-      const unit = unitOf(t.connectorId, t.field, t.key);
+      const unit = this.hub.ownershipUnit(t.connectorId, t.field, t.key);
       if (wanted.has(unit)) continue;
       wanted.add(unit);
       if (rendezvousOwner(unit, this.live) === me && !this.held.has(unit)) toClaim.push(unit);
@@ -360,9 +360,4 @@ export class ClusterNode implements WatchOwnership, Notifier {
     const r = await this.knex.raw("select (extract(epoch from clock_timestamp()) * 1000)::bigint as now");
     return Number((r as { rows: { now: string }[] }).rows[0]!.now);
   }
-}
-
-/** The ownership unit of a watch. */
-export function unitOf(connectorId: string, field: PresenceField, key: UserKey): string {
-  return `${connectorId}|${field}|${key.by}:${key.value}`;
 }

@@ -171,6 +171,17 @@ export class Hub implements ConnectorRuntimeDelegate {
     }
   }
 
+  /**
+   * The ownership unit of a watch in cluster mode: one per target, or one for the whole
+   * connector when its type says so (a resource list serves many targets with one subscription).
+   */
+  ownershipUnit(connectorId: string, field: PresenceField, key: UserKey): string {
+    const runtime = this.connectors.get(connectorId);
+    const def = runtime?.registration?.definition;
+    if (runtime && def?.ownership && runtime.settings && def.ownership(runtime.settings as never) === "connector") return `${connectorId}|*`;
+    return `${connectorId}|${field}|${key.by}:${key.value}`;
+  }
+
   /** An observation shared by another node (cluster mode): applied like a local one, not shared again. */
   applyRemoteObservation(observation: Observation): void {
     const record = this.directory.find(observation.userKey);

@@ -29,6 +29,12 @@ export interface ConnectorType<S extends TObject = TObject> {
   readonly secretSettings?: readonly string[];
   /** Why the settings are not enough to run (shown with `server-not-configured`), or null. */
   incomplete?(settings: Static<S>): string | null;
+  /**
+   * Cluster mode: whether each watch target can be owned by a different node (`target`, the
+   * default) or the whole connector must live on one node (`connector`), e.g. because one
+   * subscription (a resource list) serves many targets.
+   */
+  ownership?(settings: Static<S>): "target" | "connector";
   /** The implementation; its constructor takes `@inject(Tokens.ConnectorContext)` and anything else it registered. */
   readonly implementation: Constructor<Connector>;
 }

@@ -19,6 +19,8 @@ export default definePlugin({
       settingsSchema: SipSettings,
       secretSettings: ["password"],
       incomplete: sipIncomplete,
+      // A resource list serves many users with one subscription: in a cluster, one node runs it all.
+      ownership: (s: SipSettings) => (s.resourceListUri || s.telephonyListUri ? "connector" : "target"),
       implementation: SipConnector,
     });
   },

@@ -51,6 +51,8 @@ interface Watch {
 interface ListWatch {
   readonly list: ResourceList;
   readonly subscription: Subscription;
+  /** The server does not treat the URI as a list: never subscribe it again (until a restart). */
+  rejected: boolean;
 }
 
 /**
@@ -107,7 +109,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
       const event = field === "rich" ? "presence" : "dialog";
       const accept = `multipart/related, application/rlmi+xml, ${field === "rich" ? ACCEPT_PRESENCE : ACCEPT_DIALOG}`;
       const subscription = new Subscription({ event, target: uri, accept, expires: this.settings.expires, eventList: true }, this.subscriptionContext(), this);
-      this.lists.set(subscription, { list: new ResourceList(field), subscription });
+      this.lists.set(subscription, { list: new ResourceList(field), subscription, rejected: false });
     }
     await this.connect();
   }
@@ -144,6 +146,8 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     if (!watch) return;
     this.watches.delete(id);
     this.dropSubscription(watch);
+    const list = this.listFor(target.field);
+    if (list && ![...this.watches.values()].some((w) => w.target.field === target.field)) list.subscription.stop();
   }
 
   /** The last messages exchanged, optionally only those of the subscriptions for one user. */
@@ -355,6 +359,12 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   /** A watch goes to its field's resource list when the list covers it, else to its own subscription. */
   private placeWatch(watch: Watch): void {
     const list = this.listFor(watch.target.field);
+    // A list is subscribed while someone watches its field (on demand, and in a cluster only on
+    // the node that owns this connector).
+    if (list && !list.rejected && this.transport?.isOpen && (list.subscription.phase === "idle" || list.subscription.phase === "stopped")) {
+      list.list.reset();
+      list.subscription.start();
+    }
     const covered = list?.list.covers(watch.key);
     if (list && covered !== false && listUsable(list)) {
       // Covered (or the list's membership is not known yet: its full state decides).
@@ -400,6 +410,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
         // Never got a list: the server does not treat the URI as a resource list (wrong URI,
         // or a list owned by another identity). Watch everyone one by one instead.
         this.ctx.sink.status(this.status, `resource list ${list.subscription.spec.target} is not a list on this server; watching users one by one`);
+        list.rejected = true;
         list.subscription.stop();
         this.reconcile(list.list.field);
       }
@@ -421,8 +432,9 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   private restartAll(): void {
     this.resubscribeWhenBack = false;
     for (const l of this.lists.values()) {
+      if (l.rejected || ![...this.watches.values()].some((w) => w.target.field === l.list.field)) continue;
       l.list.reset();
-      if (l.subscription.phase === "idle") l.subscription.start();
+      if (l.subscription.phase === "idle" || l.subscription.phase === "stopped") l.subscription.start();
       else l.subscription.restart();
     }
     for (const w of this.watches.values()) {
@@ -557,7 +569,7 @@ function toTraceEntry(e: TraceEntry): MessageTraceEntry {
 /** A list subscription that can carry its members (not failed, not given up). */
 function listUsable(l: ListWatch): boolean {
   const phase = l.subscription.phase;
-  return phase !== "waiting" && phase !== "stopped" && phase !== "closing";
+  return !l.rejected && phase !== "waiting" && phase !== "stopped" && phase !== "closing";
 }
 
 /** A rich target as a SIP URI (users' SIP URIs are stored with their scheme; be lenient). */
