@@ -31,6 +31,7 @@ export * from "./store/migration.js";
 export * from "./util/sip-uri-key.js";
 export * from "./util/schema-validator.js";
 export * from "./util/string-enum.js";
+export { Backoff } from "./util/backoff.js";
 export type { Hub, ConnectorInfo } from "./hub/hub.js";
 export type { EventBus } from "./hub/event-bus.js";
 export { explainPresence, type PresenceExplanation, type FieldExplanation, type ExplainedSource } from "./hub/presence-explainer.js";

@@ -46,17 +46,7 @@ export class SettingsService {
   /** Reads stored values; unknown or invalid stored values fall back to defaults. */
   async load(): Promise<void> {
     const stored = await this.repository.getAll();
-    for (const [key, def] of this.definitions) {
-      let value = def.defaultValue;
-      if (key in stored) {
-        try {
-          value = def.validator.validate(stored[key], key);
-        } catch {
-          value = def.defaultValue;
-        }
-      }
-      this.values.set(key, value);
-    }
+    for (const [key, def] of this.definitions) this.values.set(key, storedOrDefault(def, stored, key));
   }
 
   get<T = unknown>(key: string): T {
@@ -79,15 +69,7 @@ export class SettingsService {
   async reload(key: string): Promise<void> {
     const def = this.definitions.get(key);
     if (!def) return;
-    const stored = await this.repository.getAll();
-    let value = def.defaultValue;
-    if (key in stored) {
-      try {
-        value = def.validator.validate(stored[key], key);
-      } catch {
-        value = def.defaultValue;
-      }
-    }
+    const value = storedOrDefault(def, await this.repository.getAll(), key);
     this.values.set(key, value);
     this.bus.publish({ type: "setting", key, value }, { remote: true });
   }
@@ -95,5 +77,15 @@ export class SettingsService {
   /** Every setting with its value and description, for the admin UI and the API. */
   describe(): { key: string; value: unknown; description: string }[] {
     return [...this.definitions].map(([key, d]) => ({ key, value: this.get(key), description: d.description }));
+  }
+}
+
+/** A stored value if it is still valid for its definition (schemas evolve), else the default. */
+function storedOrDefault(def: Definition, stored: Record<string, unknown>, key: string): unknown {
+  if (!(key in stored)) return def.defaultValue;
+  try {
+    return def.validator.validate(stored[key], key);
+  } catch {
+    return def.defaultValue;
   }
 }

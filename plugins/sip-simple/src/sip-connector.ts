@@ -21,7 +21,7 @@ import { dispatchBody } from "./bodies/body-dispatch.js";
 import { ResourceList } from "./resource-list.js";
 import { mapRichBody, TelephonyNotifyMapper, type MappedNotify } from "./notify-mapper.js";
 import { identityUri, targetDomain, type SipSettings } from "./sip-settings.js";
-import { Backoff } from "./subscription/backoff.js";
+import { Backoff } from "@presence-hub/core";
 import { SubscribePacer } from "./subscription/subscribe-pacer.js";
 import { Subscription, type SubscriptionContext, type SubscriptionDelegate, type SubscriptionFailure } from "./subscription/subscription.js";
 import { MessageTrace, type TraceEntry } from "./transaction/message-trace.js";

@@ -12,7 +12,7 @@ import {
   type TracesMessages,
   type WatchTarget,
 } from "@presence-hub/core";
-import { Backoff } from "./backoff.js";
+import { Backoff } from "@presence-hub/core";
 import type { LinkTraceEntry } from "./csta/csta-link.js";
 import type { CtiLink, CtiLinkDelegate, MonitorHandle } from "./link/cti-link.js";
 import { createLink } from "./link/create-link.js";

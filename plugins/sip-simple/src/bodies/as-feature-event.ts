@@ -22,7 +22,7 @@
  * no-answer forwarding are recognised and reported as not affecting the line.
  */
 import type { TelephonyFacts } from "@presence-hub/core";
-import { type XmlElement, type XmlErrorCode, type XmlLimits, readXml } from "./xml-reader.js";
+import { type XmlElement, type XmlErrorCode, type XmlLimits, readRoot } from "./xml-reader.js";
 
 /**
  * Partial telephony facts to merge into the line state. Absent fields were not mentioned.
@@ -67,14 +67,9 @@ const CONDITIONAL: ReadonlySet<string> = new Set([
 
 /** Reads one feature event document. Never throws for bad input. */
 export function parseAsFeatureEvent(input: string | Uint8Array | XmlElement, limits?: Partial<XmlLimits>): AsFeatureEventParseResult {
-  let root: XmlElement;
-  if (typeof input === "string" || input instanceof Uint8Array) {
-    const read = readXml(input, limits);
-    if (!read.ok) return { ok: false, code: read.error.code, reason: read.error.message };
-    root = read.root;
-  } else {
-    root = input;
-  }
+  const read = readRoot(input, limits);
+  if (!read.ok) return read;
+  const root = read.root;
   if (!isCstaNamespace(root.namespaceURI)) return notFeature(`namespace ${root.namespaceURI} is not ECMA-323 CSTA`);
   const ns = root.namespaceURI;
   switch (root.localName) {

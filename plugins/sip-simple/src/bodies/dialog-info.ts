@@ -20,7 +20,7 @@
  */
 import type { TelephonyDetail, TelephonyFacts } from "@presence-hub/core";
 import { sanitizeDisplayText } from "./display-text.js";
-import { type XmlElement, type XmlErrorCode, type XmlLimits, attributeValue, firstChild, readXml } from "./xml-reader.js";
+import { type XmlElement, type XmlErrorCode, type XmlLimits, attributeValue, firstChild, readRoot } from "./xml-reader.js";
 
 /** dialog-info namespace (RFC 4235). */
 export const DIALOG_INFO_NS = "urn:ietf:params:xml:ns:dialog-info";
@@ -73,14 +73,9 @@ export type DialogInfoParseResult =
 
 /** Reads a dialog-info body (bytes, text, or an already read root). Never throws for bad input. */
 export function parseDialogInfo(input: string | Uint8Array | XmlElement, limits?: Partial<XmlLimits>): DialogInfoParseResult {
-  let root: XmlElement;
-  if (typeof input === "string" || input instanceof Uint8Array) {
-    const read = readXml(input, limits);
-    if (!read.ok) return { ok: false, code: read.error.code, reason: read.error.message };
-    root = read.root;
-  } else {
-    root = input;
-  }
+  const read = readRoot(input, limits);
+  if (!read.ok) return read;
+  const root = read.root;
   const document = dialogInfoFromElement(root);
   if (!document) {
     return { ok: false, code: "not-dialog-info", reason: `root element is {${root.namespaceURI}}${root.localName}, not <dialog-info>` };

@@ -15,7 +15,7 @@
  * - an Asterisk PJSIP release that wrote the activity as text (`<ep:activities>ep:busy</ep:activities>`)
  *   instead of an element.
  */
-import { type XmlElement, type XmlErrorCode, type XmlLimits, XML_NAMESPACE, attributeValue, readXml } from "./xml-reader.js";
+import { type XmlElement, type XmlErrorCode, type XmlLimits, XML_NAMESPACE, attributeValue, readRoot } from "./xml-reader.js";
 
 /** PIDF core namespace (RFC 3863). */
 export const PIDF_NS = "urn:ietf:params:xml:ns:pidf";
@@ -81,14 +81,9 @@ export type PidfParseResult =
 
 /** Reads a PIDF body (bytes, text, or an already read root element). Never throws for bad input. */
 export function parsePidf(input: string | Uint8Array | XmlElement, limits?: Partial<XmlLimits>): PidfParseResult {
-  let root: XmlElement;
-  if (typeof input === "string" || input instanceof Uint8Array) {
-    const read = readXml(input, limits);
-    if (!read.ok) return { ok: false, code: read.error.code, reason: read.error.message };
-    root = read.root;
-  } else {
-    root = input;
-  }
+  const read = readRoot(input, limits);
+  if (!read.ok) return read;
+  const root = read.root;
   const document = pidfFromElement(root);
   if (!document) return { ok: false, code: "not-pidf", reason: `root element is {${root.namespaceURI}}${root.localName}, not a PIDF <presence>` };
   return { ok: true, document };

@@ -9,7 +9,7 @@
  * changed resource (shared/harness/README.md).
  */
 import { normalizeContentId } from "./multipart.js";
-import { type XmlElement, type XmlErrorCode, type XmlLimits, attributeValue, readXml } from "./xml-reader.js";
+import { type XmlElement, type XmlErrorCode, type XmlLimits, attributeValue, readRoot } from "./xml-reader.js";
 
 /** RLMI namespace (RFC 4662). */
 export const RLMI_NS = "urn:ietf:params:xml:ns:rlmi";
@@ -46,14 +46,9 @@ export type RlmiParseResult =
 
 /** Reads an RLMI document (bytes, text, or an already read root). Never throws for bad input. */
 export function parseRlmi(input: string | Uint8Array | XmlElement, limits?: Partial<XmlLimits>): RlmiParseResult {
-  let root: XmlElement;
-  if (typeof input === "string" || input instanceof Uint8Array) {
-    const read = readXml(input, limits);
-    if (!read.ok) return { ok: false, code: read.error.code, reason: read.error.message };
-    root = read.root;
-  } else {
-    root = input;
-  }
+  const read = readRoot(input, limits);
+  if (!read.ok) return read;
+  const root = read.root;
   if (root.namespaceURI !== RLMI_NS || root.localName !== "list") {
     return { ok: false, code: "not-rlmi", reason: `root element is {${root.namespaceURI}}${root.localName}, not an RLMI <list>` };
   }

@@ -120,6 +120,17 @@ const XMLNS_NAMESPACE = "http://www.w3.org/2000/xmlns/";
  * when the XML declaration says so (Asterisk chan_sip and Kamailio declare it). UTF-16 is not
  * supported; no SIP presence server sends it.
  */
+/**
+ * The root element of a body given as bytes or text (read with {@link readXml}), or taken as is
+ * when the caller already read it (a multipart part). Bad XML gives `{ ok: false, code, reason }`,
+ * the failure shape every body parser returns.
+ */
+export function readRoot(input: string | Uint8Array | XmlElement, limits?: Partial<XmlLimits>): { readonly ok: true; readonly root: XmlElement } | { readonly ok: false; readonly code: XmlErrorCode; readonly reason: string } {
+  if (!(typeof input === "string" || input instanceof Uint8Array)) return { ok: true, root: input };
+  const read = readXml(input, limits);
+  return read.ok ? read : { ok: false, code: read.error.code, reason: read.error.message };
+}
+
 export function readXml(input: string | Uint8Array, limits?: Partial<XmlLimits>): XmlReadResult {
   const lim = limits ? { ...DEFAULT_XML_LIMITS, ...limits } : DEFAULT_XML_LIMITS;
   try {

@@ -1,7 +1,7 @@
 import type { Clock, ErrorStatus, Logger, TimerHandle } from "@presence-hub/core";
 import { formatNameAddr, newCallId, newTag, type DigestAuthenticator, type HeaderList, type NameAddr, type SipRequest, type SipResponse } from "../wire/index.js";
 import type { Responder, TransactionLayer } from "../transaction/transaction-layer.js";
-import { Backoff } from "./backoff.js";
+import { Backoff } from "@presence-hub/core";
 import type { SubscribePacer } from "./subscribe-pacer.js";
 
 /** What to subscribe to. */

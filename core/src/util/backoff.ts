@@ -1,13 +1,15 @@
 /**
- * Retry delays: `base` doubling per failure up to `max`, each drawn from [delay/2, delay] so
- * that what failed together (every monitor after a switch restart) does not retry together.
+ * Retry delays with jitter: `base` doubling per failure up to `max`, each drawn uniformly from
+ * [delay/2, delay], so what failed together (every subscription after a server restart, every
+ * monitor after a switch restart) does not retry together. Connectors use it for reconnects and
+ * re-subscriptions.
  */
 export class Backoff {
   private failures = 0;
 
   constructor(
-    private readonly baseMs: number,
-    private readonly maxMs: number,
+    private readonly baseMs = 5_000,
+    private readonly maxMs = 600_000,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -21,5 +23,10 @@ export class Backoff {
   /** A success: the next failure starts from the base again. */
   reset(): void {
     this.failures = 0;
+  }
+
+  /** Failures since the last success. */
+  get count(): number {
+    return this.failures;
   }
 }
