@@ -1,0 +1,46 @@
+import { definePlugin, Tokens } from "@presence-hub/core";
+import { AdminEventFeed } from "./live/admin-event-feed.js";
+import { registerAdminEventRoutes } from "./live/admin-event-routes.js";
+import { registerPageRoutes } from "./pages/page-routes.js";
+import { registerAccountRoutes } from "./routes/account-routes.js";
+import { registerConnectorAdminRoutes } from "./routes/connector-admin-routes.js";
+import { registerTokenRoutes } from "./routes/token-routes.js";
+import { registerUserAdminRoutes } from "./routes/user-admin-routes.js";
+import { registerSecurityHeaders } from "./security-headers.js";
+import { StaticAssets } from "./static-assets.js";
+
+/**
+ * The admin web UI: pages under `/admin` (login, Presence → Configuration, Diagnostics, Manage
+ * Services, Users, Accounts & tokens), the admin JSON routes they need, and a live feed of
+ * changes. Built on the core's sessions (cookie + CSRF header) and API; see the README.
+ */
+export default definePlugin({
+  id: "admin-web",
+  apiVersion: 1,
+  register(plugin) {
+    const c = plugin.container;
+    const hub = c.resolve(Tokens.Hub);
+    const accounts = c.resolve(Tokens.Accounts);
+    const store = c.resolve(Tokens.Store);
+    const clock = c.resolve(Tokens.Clock);
+    const services = c.resolve(Tokens.Services);
+    const feed = new AdminEventFeed(clock);
+    const assets = new StaticAssets();
+    if (assets.names().length === 0) plugin.logger.warn("admin-web: no built assets found (run the build); the pages will not work");
+    plugin.notifier(feed);
+    services.onChange((info) => feed.serviceChanged(info));
+    plugin.http((server) => {
+      registerSecurityHeaders(server);
+      registerPageRoutes(server, assets);
+      registerUserAdminRoutes(server, hub);
+      registerConnectorAdminRoutes(server, hub);
+      registerAccountRoutes(server, accounts, store);
+      registerTokenRoutes(server, accounts, store, clock);
+      registerAdminEventRoutes(server, feed);
+    });
+    // Open event streams would hold the HTTP server's stop for its whole grace period.
+    plugin.service({ name: "live-feed", start: async () => {}, stop: async () => feed.close() });
+  },
+});
+export { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from "./security-headers.js";
+export { ADMIN_PAGES, type AdminPage } from "./pages/admin-pages.js";
