@@ -29,13 +29,15 @@ export default definePlugin({
     if (assets.names().length === 0) plugin.logger.warn("admin-web: no built assets found (run the build); the pages will not work");
     plugin.notifier(feed);
     services.onChange((info) => feed.serviceChanged(info));
+    // Admin changes leave an audit line (who, what; never a value that could be secret).
+    const audit = plugin.logger.child({ component: "admin-audit" });
     plugin.http((server) => {
       registerSecurityHeaders(server);
       registerPageRoutes(server, assets);
-      registerUserAdminRoutes(server, hub);
-      registerConnectorAdminRoutes(server, hub);
-      registerAccountRoutes(server, accounts, store);
-      registerTokenRoutes(server, accounts, store, clock);
+      registerUserAdminRoutes(server, hub, audit);
+      registerConnectorAdminRoutes(server, hub, audit);
+      registerAccountRoutes(server, accounts, store, audit);
+      registerTokenRoutes(server, accounts, store, clock, audit);
       registerAdminEventRoutes(server, feed);
     });
     // Open event streams would hold the HTTP server's stop for its whole grace period.

@@ -1,7 +1,7 @@
 import type { Server } from "@hapi/hapi";
 import Boom from "@hapi/boom";
-import { ConflictError, MIN_PASSWORD_LENGTH, routeValidator, Type, USERNAME_PATTERN, type AccountService, type Store } from "@presence-hub/core";
-import { ADMIN_ONLY, principalOf } from "./principal.js";
+import { ConflictError, MIN_PASSWORD_LENGTH, routeValidator, Type, USERNAME_PATTERN, type AccountService, type Logger, type Store } from "@presence-hub/core";
+import { actor, ADMIN_ONLY, principalOf } from "./principal.js";
 
 const Role = Type.Union([Type.Literal("admin"), Type.Literal("operator")]);
 const Name = Type.String({ pattern: USERNAME_PATTERN.source, "x-hint": "1-64 letters, digits, . _ @ -" });
@@ -17,7 +17,7 @@ const AccountInfo = Type.Object({ name: Type.String(), role: Role });
  * change password or role, delete. The last admin cannot be removed or demoted, and nobody can
  * delete the account they are signed in with: either would lock the admins out.
  */
-export function registerAccountRoutes(server: Server, accounts: AccountService, store: Store): void {
+export function registerAccountRoutes(server: Server, accounts: AccountService, store: Store, audit: Logger): void {
   const admins = async () => (await store.accounts.list()).filter((a) => a.role === "admin").length;
   server.route({
     method: "GET",
@@ -41,6 +41,7 @@ export function registerAccountRoutes(server: Server, accounts: AccountService, 
       const body = request.payload as { name: string; password: string; role: "admin" | "operator" };
       if (await store.accounts.get(body.name)) throw new ConflictError("name", body.name, `account "${body.name}" already exists`);
       await accounts.addAccount(body.name, body.password, body.role);
+      audit.info({ by: actor(request), account: body.name, role: body.role }, "account added");
       return h.response({ name: body.name, role: body.role }).code(201);
     },
   });
@@ -63,6 +64,7 @@ export function registerAccountRoutes(server: Server, accounts: AccountService, 
       if (account.role === "admin" && role !== "admin" && (await admins()) <= 1) throw new ConflictError("role", name, "the last admin account cannot become an operator");
       if (body.password !== undefined) await accounts.addAccount(name, body.password, role);
       else await store.accounts.save({ ...account, role });
+      audit.info({ by: actor(request), account: name, role, passwordChanged: body.password !== undefined }, "account changed");
       return { name, role };
     },
   });
@@ -78,6 +80,7 @@ export function registerAccountRoutes(server: Server, accounts: AccountService, 
       if (me.kind === "account" && me.name === name) throw new ConflictError("name", name, "you cannot delete the account you are signed in with");
       if (account.role === "admin" && (await admins()) <= 1) throw new ConflictError("name", name, "the last admin account cannot be deleted");
       await store.accounts.remove(name);
+      audit.info({ by: actor(request), account: name }, "account deleted");
       return h.response().code(204);
     },
   });

@@ -1,7 +1,7 @@
 import type { Server } from "@hapi/hapi";
 import Boom from "@hapi/boom";
-import { CONNECTOR_STATUS_ADVICE, routeValidator, Type, type Hub } from "@presence-hub/core";
-import { ADMIN_ONLY } from "./principal.js";
+import { CONNECTOR_STATUS_ADVICE, routeValidator, Type, type Hub, type Logger } from "@presence-hub/core";
+import { actor, ADMIN_ONLY } from "./principal.js";
 
 const ConnectorParams = Type.Object(
   { id: Type.String({ pattern: "^[a-z0-9][a-z0-9-]{0,39}$", "x-hint": "a short id (lower-case letters, digits, -)" }) },
@@ -36,7 +36,7 @@ const ConnectorType = Type.Object({
  * the old instance stops, the new one starts, watches move over) and delete one. Responses
  * never carry secrets: only whether each is set.
  */
-export function registerConnectorAdminRoutes(server: Server, hub: Hub): void {
+export function registerConnectorAdminRoutes(server: Server, hub: Hub, audit: Logger): void {
   server.route({
     method: "GET",
     path: "/api/v1/connector-types",
@@ -77,6 +77,8 @@ export function registerConnectorAdminRoutes(server: Server, hub: Hub): void {
       const existing = all.find((c) => c.id === id);
       const position = body.position ?? existing?.position ?? all.reduce((max, c) => Math.max(max, c.position + 1), 0);
       const info = await hub.saveConnector({ id, type: body.type, enabled: body.enabled, position, settings: body.settings, ...(body.secrets ? { secrets: body.secrets } : {}) });
+      // Setting names only: values may be secrets (the password may come in `settings`).
+      audit.info({ by: actor(request), connector: id, type: body.type, enabled: body.enabled, settings: Object.keys(body.settings), secretsChanged: Object.keys(body.secrets ?? {}) }, existing ? "connector replaced" : "connector added");
       return h.response({ ...info, advice: CONNECTOR_STATUS_ADVICE[info.health.status] }).code(existing ? 200 : 201);
     },
   });
@@ -91,6 +93,7 @@ export function registerConnectorAdminRoutes(server: Server, hub: Hub): void {
     handler: async (request, h) => {
       const { id } = request.params as { id: string };
       if (!(await hub.removeConnector(id))) throw Boom.notFound(`connector "${id}" not found`);
+      audit.info({ by: actor(request), connector: id }, "connector deleted");
       return h.response().code(204);
     },
   });

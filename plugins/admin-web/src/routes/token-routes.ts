@@ -1,7 +1,7 @@
 import type { Server } from "@hapi/hapi";
 import Boom from "@hapi/boom";
-import { routeValidator, Type, type AccountService, type Clock, type Store } from "@presence-hub/core";
-import { ADMIN_ONLY } from "./principal.js";
+import { routeValidator, Type, type AccountService, type Clock, type Logger, type Store } from "@presence-hub/core";
+import { actor, ADMIN_ONLY } from "./principal.js";
 
 const Role = Type.Union([Type.Literal("admin"), Type.Literal("operator")]);
 export const NewToken = Type.Object(
@@ -18,7 +18,7 @@ const TokenParams = Type.Object({ id: Type.String({ pattern: "^[0-9a-f]{1,64}$",
  * API tokens (stored as hashes): list, create (the only response that ever carries the token),
  * revoke.
  */
-export function registerTokenRoutes(server: Server, accounts: AccountService, store: Store, clock: Clock): void {
+export function registerTokenRoutes(server: Server, accounts: AccountService, store: Store, clock: Clock, audit: Logger): void {
   server.route({
     method: "GET",
     path: "/api/v1/tokens",
@@ -38,6 +38,7 @@ export function registerTokenRoutes(server: Server, accounts: AccountService, st
     handler: async (request, h) => {
       const body = request.payload as { role: "admin" | "operator"; label: string };
       const created = await accounts.createToken(body.role, body.label, clock.now());
+      audit.info({ by: actor(request), tokenId: created.info.id, role: body.role }, "API token created");
       return h.response(created).code(201).header("cache-control", "no-store");
     },
   });
@@ -48,6 +49,7 @@ export function registerTokenRoutes(server: Server, accounts: AccountService, st
     handler: async (request, h) => {
       const { id } = request.params as { id: string };
       if (!(await store.tokens.revoke(id))) throw Boom.notFound(`token "${id}" not found`);
+      audit.info({ by: actor(request), tokenId: id }, "API token revoked");
       return h.response().code(204);
     },
   });

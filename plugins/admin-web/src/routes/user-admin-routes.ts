@@ -1,7 +1,7 @@
 import type { Server } from "@hapi/hapi";
 import Boom from "@hapi/boom";
-import { importUsersCsv, routeValidator, Type, USERNAME_PATTERN, type Hub } from "@presence-hub/core";
-import { ADMIN_ONLY } from "./principal.js";
+import { importUsersCsv, routeValidator, Type, USERNAME_PATTERN, type Hub, type Logger } from "@presence-hub/core";
+import { actor, ADMIN_ONLY } from "./principal.js";
 
 const UsernameParams = Type.Object({ username: Type.String({ pattern: USERNAME_PATTERN.source, "x-hint": "1-64 letters, digits, . _ @ -" }) }, { additionalProperties: false });
 
@@ -48,7 +48,7 @@ const ImportReport = Type.Object({
  * (`PUT /api/v1/users/{username}`), delete, and CSV import with a per-row report. All admin
  * only; every change applies at once (watches move, presence is re-evaluated).
  */
-export function registerUserAdminRoutes(server: Server, hub: Hub): void {
+export function registerUserAdminRoutes(server: Server, hub: Hub, audit: Logger): void {
   server.route({
     method: "GET",
     path: "/api/v1/user-records",
@@ -82,6 +82,7 @@ export function registerUserAdminRoutes(server: Server, hub: Hub): void {
       const body = request.payload as Partial<Record<"displayName" | "firstExtension" | "sipUri" | "voicemailNumber", string | null>>;
       const existing = hub.user(username);
       const outcome = await hub.saveUser({ ...(existing ?? {}), ...body, username, origin: existing?.origin ?? "manual" });
+      if (outcome !== "unchanged") audit.info({ by: actor(request), user: username }, `user ${outcome}`);
       return h.response({ outcome, user: hub.user(username) }).code(outcome === "created" ? 201 : 200);
     },
   });
@@ -96,6 +97,7 @@ export function registerUserAdminRoutes(server: Server, hub: Hub): void {
     handler: async (request, h) => {
       const { username } = request.params as { username: string };
       if (!(await hub.removeUser(username))) throw Boom.notFound(`user "${username}" not found`);
+      audit.info({ by: actor(request), user: username }, "user deleted");
       return h.response().code(204);
     },
   });
@@ -109,6 +111,10 @@ export function registerUserAdminRoutes(server: Server, hub: Hub): void {
       validate: { payload: routeValidator(CsvBody, "invalid CSV") },
       plugins: { openapi: { body: CsvBody, response: ImportReport } },
     },
-    handler: (request) => importUsersCsv(request.payload as string, (user) => hub.saveUser(user)),
+    handler: async (request) => {
+      const report = await importUsersCsv(request.payload as string, (user) => hub.saveUser(user));
+      audit.info({ by: actor(request), created: report.created, updated: report.updated, unchanged: report.unchanged, refused: report.errors.length }, "users imported from CSV");
+      return report;
+    },
   });
 }
