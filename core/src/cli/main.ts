@@ -73,6 +73,63 @@ users
       if (report.errors.length) process.exitCode = 1;
     });
   });
+users
+  .command("sync")
+  .description("synchronise users from the LDAP directory now (plugin directory-ldap), through the running hub's API")
+  .option("--dry-run", "show what would change; change nothing")
+  .option("--json", "print the run's report as JSON")
+  .option("--url <url>", "the hub's base URL (default: http://127.0.0.1:<http.port> from the config)")
+  .option("--token <token>", "an admin API token (default: $PRESENCE_HUB_TOKEN)")
+  .addOption(configOption())
+  .action(async (opts: { dryRun?: boolean; json?: boolean; url?: string; token?: string; config?: string }) => {
+    const base = opts.url ?? `http://127.0.0.1:${loadConfig(opts.config).config.http.port}`;
+    const token = opts.token ?? process.env.PRESENCE_HUB_TOKEN;
+    if (!token) throw new ConfigError("users sync", [{ path: "--token", message: "is required (or set PRESENCE_HUB_TOKEN); create one with `presence-hub token create --role admin`" }]);
+    const fail = (message: string) => {
+      process.stderr.write(`presence-hub: users sync failed: ${message}\n`);
+      process.exitCode = 1;
+    };
+    let res: Response;
+    try {
+      res = await fetch(`${base}/api/v1/directory/sync?dryRun=${opts.dryRun ? "true" : "false"}`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    } catch (e) {
+      return fail(`cannot reach the hub at ${base}: ${((e as Error).cause as Error | undefined)?.message ?? (e as Error).message}`);
+    }
+    const body = (await res.json().catch(() => ({}))) as Partial<DirectorySyncReport> & { message?: string; report?: DirectorySyncReport };
+    if (res.status === 404) return fail(`the hub at ${base} has no directory sync: add @presence-hub/plugin-directory-ldap to \`plugins:\` and configure pluginOptions.directory-ldap`);
+    const report = res.ok ? (body as DirectorySyncReport) : body.report;
+    if (report && opts.json) process.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    else if (report) printSyncReport(report);
+    if (!res.ok) fail(`${res.status}: ${body.message ?? "request refused"}`);
+  });
+
+/** The parts of the directory-ldap plugin's sync report the CLI prints (the plugin owns the shape). */
+interface DirectorySyncReport {
+  readonly dryRun: boolean;
+  readonly outcome: "ok" | "failed";
+  readonly source: { readonly url: string };
+  readonly entries: number;
+  readonly pages: number;
+  readonly counts: { readonly added: number; readonly updated: number; readonly removed: number; readonly unchanged: number; readonly skipped: number };
+  readonly added: readonly { username: string; displayName: string; firstExtension: string | null; sipUri: string | null; voicemailNumber: string | null }[];
+  readonly updated: readonly { username: string; changes: readonly { field: string; from: string | null; to: string | null }[] }[];
+  readonly removed: readonly { username: string; displayName: string }[];
+  readonly skipped: readonly { dn: string; username: string | null; reason: string }[];
+}
+
+/** One line per change on stdout, one per skipped entry on stderr (as `users import` does for bad rows). */
+function printSyncReport(r: DirectorySyncReport): void {
+  const out = (line: string) => process.stdout.write(line + "\n");
+  const c = r.counts;
+  if (r.outcome === "ok") {
+    out(`${r.dryRun ? "dry run, nothing changed: would add" : "added"} ${c.added}, ${r.dryRun ? "update" : "updated"} ${c.updated}, ${r.dryRun ? "remove" : "removed"} ${c.removed}; unchanged ${c.unchanged}, skipped ${c.skipped} (${r.entries} entries in ${r.pages} pages from ${r.source.url})`);
+  }
+  const show = (v: string | null) => v ?? "-";
+  for (const a of r.added) out(`+ ${a.username}\t${a.displayName}\text ${show(a.firstExtension)}\t${show(a.sipUri)}\tvoicemail ${show(a.voicemailNumber)}`);
+  for (const u of r.updated) out(`~ ${u.username}\t${u.changes.map((ch) => `${ch.field} ${show(ch.from)} -> ${show(ch.to)}`).join(", ")}`);
+  for (const d of r.removed) out(`- ${d.username}\t${d.displayName}`);
+  for (const s of r.skipped) process.stderr.write(`skipped ${s.dn}: ${s.username ?? "(no username)"}: ${s.reason}\n`);
+}
 
 const admin = program.command("admin").description("manage admin and operator accounts");
 admin
