@@ -294,9 +294,10 @@ describe("directory-ldap against OpenLDAP", function () {
   describe("TLS", () => {
     let tlsLdap: OpenLdapInstance;
     let caFile: string;
-    const dir = mkdtempSync(path.join(tmpdir(), "directory-ldap-tls-"));
+    let dir: string;
     before(async function () {
       this.timeout(60_000);
+      dir = mkdtempSync(path.join(tmpdir(), "directory-ldap-tls-"));
       // a second server on this file's next ports, with a throwaway CA and certificate
       tlsLdap = await startOpenLdap({ ports: { ldap: PORTS.ldap + 10, ldaps: PORTS.ldaps + 10 } });
       await tlsLdap.add(personLdif({ uid: "tina", telephoneNumber: "401" }));
@@ -306,7 +307,7 @@ describe("directory-ldap against OpenLDAP", function () {
     });
     after(async () => {
       await tlsLdap?.stop();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
       delete process.env[`${PASSWORD_ENV}_TLS`];
     });
     const tlsSection = (extra: Record<string, unknown>) => ({ bindDn: tlsLdap.serviceDn, bindPasswordEnv: `${PASSWORD_ENV}_TLS`, baseDn: `ou=people,${tlsLdap.baseDn}`, scheduleMinutes: 0, ...extra });
