@@ -32,6 +32,7 @@ export * from "./util/sip-uri-key.js";
 export * from "./util/schema-validator.js";
 export * from "./util/string-enum.js";
 export { Backoff } from "./util/backoff.js";
+export * from "./xml/xml-reader.js";
 export type { Hub, ConnectorInfo } from "./hub/hub.js";
 export type { EventBus } from "./hub/event-bus.js";
 export { explainPresence, type PresenceExplanation, type FieldExplanation, type ExplainedSource } from "./hub/presence-explainer.js";
@@ -43,6 +44,7 @@ export type { UpgradeAuthenticator } from "./http/upgrade-authenticator.js";
 export type { RouteDoc } from "./http/openapi.js";
 export { PresenceHubApp, type AppOptions } from "./app/presence-hub-app.js";
 export { loadConfig, type LoadedConfig } from "./config/load-config.js";
+export { validateUser } from "./hub/validate-user.js";
 export { importUsersCsv, type CsvImportReport, type CsvRowError } from "./users/csv-user-import.js";
 /** TypeBox, re-exported so plugins build schemas with the core's copy. */
 export { Type, type Static, type TSchema, type TObject } from "@sinclair/typebox";

@@ -78,7 +78,7 @@ describe("directory-ldap: attribute mapping", () => {
   });
 
   it("skips an entry with an invalid username, extension or SIP URI, saying which attribute holds what", () => {
-    expect(reason(mapEntry(directoryEntry("uid=a b,dc=x", { uid: "a b", telephoneNumber: "1" }), openldap, "ldap"))).to.match(/username "a b" \(uid\) is not valid/);
+    expect(reason(mapEntry(directoryEntry("uid=a b,dc=x", { uid: "a b", telephoneNumber: "1" }), openldap, "ldap"))).to.match(/username "a b" \(uid\) must be 1-64 letters/);
     const bad = mapEntry(directoryEntry("uid=h,dc=x", { uid: "h", telephoneNumber: "ext. 12", labeledURI: "sip:nohost" }), openldap, "ldap");
     expect(bad).to.deep.include({ username: "h" });
     expect(reason(bad)).to.match(/first extension: telephoneNumber "ext. 12" is not a dial string/).and.match(/SIP URI: labeledURI "sip:nohost" is not a SIP URI/);

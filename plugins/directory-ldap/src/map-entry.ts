@@ -1,4 +1,4 @@
-import { EXTENSION_PATTERN, sipUriKey, USERNAME_PATTERN, type User } from "@presence-hub/core";
+import { ConfigError, EXTENSION_PATTERN, sipUriKey, validateUser, type User } from "@presence-hub/core";
 import type { AttributeMapping } from "./attribute-mapping.js";
 import type { DirectoryEntry } from "./directory-entry.js";
 
@@ -20,10 +20,6 @@ export interface SkippedEntry {
 
 export type MappedEntry = MappedUser | SkippedEntry;
 
-/** Longest display name the hub accepts (as the core's user validation). */
-const MAX_DISPLAY_NAME = 200;
-/** Longest SIP URI the hub accepts (as the core's user validation). */
-const MAX_SIP_URI = 300;
 /** What directories put between digits for readability: "+49 (89) 1234-201", "555.0100". */
 const DIAL_SEPARATORS = /[\s().\-/]/g;
 
@@ -31,8 +27,8 @@ const DIAL_SEPARATORS = /[\s().\-/]/g;
  * Turns a directory entry into a hub user with `origin`, or says why it cannot be one. Pure: no
  * I/O, the same entry always gives the same answer.
  *
- * The checks are the core's user rules (username pattern, dial strings, SIP URIs, display name
- * length), applied here so a run can report every problem before writing anything. On top:
+ * The checks are the core's own user validation (`validateUser`), applied here so a run can
+ * report every problem before writing anything. On top:
  * phone numbers lose readability separators, a `sip:`/`sips:` value (or a bare `user@host`) is
  * taken as the SIP URI while other URIs (a web page in `labeledURI`) are ignored, and an entry
  * with neither a first extension nor a SIP URI is skipped: the hub could show no presence for it.
@@ -43,15 +39,10 @@ export function mapEntry(entry: DirectoryEntry, mapping: AttributeMapping, origi
 
   const username = pickUsername(entry.dn, mapping.username, values);
   if (username === null) return skip(null, `no username: ${describe(mapping.username)} is missing or empty`);
-  if (!USERNAME_PATTERN.test(username.value)) {
-    return skip(null, `username ${JSON.stringify(username.value)} (${username.attribute}) is not valid: 1-64 letters, digits, . _ @ - starting with a letter or digit`);
-  }
   const name = username.value;
   const problems: string[] = [];
 
   const displayName = first(mapping.displayName, values)?.value.replace(/\s+/g, " ") ?? name;
-  if (displayName.length > MAX_DISPLAY_NAME) problems.push(`display name is longer than ${MAX_DISPLAY_NAME} characters`);
-  if (/[\u0000-\u001f\u007f]/.test(displayName)) problems.push("display name contains control characters");
 
   const firstExtension = dialString("first extension", mapping.firstExtension, values, problems);
   const voicemailNumber = dialString("voicemail number", mapping.voicemailNumber, values, problems);
@@ -61,7 +52,14 @@ export function mapEntry(entry: DirectoryEntry, mapping: AttributeMapping, origi
   if (firstExtension === null && sipUri === null) {
     return skip(name, `no first extension (${describe(mapping.firstExtension)}) and no SIP URI (${describe(mapping.sipUri)}): the hub could show no presence for this entry; narrow the filter to people with a phone`);
   }
-  return { kind: "user", dn: entry.dn, user: { username: name, displayName, firstExtension, sipUri, voicemailNumber, origin } };
+  try {
+    const user = validateUser({ username: name, displayName, firstExtension, sipUri, voicemailNumber, origin });
+    return { kind: "user", dn: entry.dn, user };
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const invalidName = e.issues.some((i) => i.path === "username");
+    return skip(invalidName ? null : name, e.issues.map((i) => `${i.path === "username" ? `username ${JSON.stringify(name)} (${username.attribute})` : i.path} ${i.message}`).join("; "));
+  }
 }
 
 /**
@@ -113,7 +111,7 @@ function sipAddress(attributes: readonly string[], values: (a: string) => string
       if (scheme !== undefined && scheme !== "sip" && scheme !== "sips") continue; // a web page, tel:, mailto:
       if (scheme === undefined && !uri.includes("@")) continue;
       const full = scheme === undefined ? `sip:${uri}` : uri;
-      if (full.length > MAX_SIP_URI || !sipUriKey(full)) {
+      if (!sipUriKey(full)) {
         problems.push(`SIP URI: ${attribute} ${JSON.stringify(value)} is not a SIP URI such as sip:alice@example.com`);
         return null;
       }
