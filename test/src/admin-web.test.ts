@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { startTestHub, type TestHub } from "@presence-hub/core/testing";
-import { browserAvailable, launchBrowser, screenshot, type TestBrowser, type TestPage } from "./support/browser.js";
+import { browserAvailable, launchBrowser, screenshot, TEST_OUTPUT, type TestBrowser, type TestPage } from "./support/browser.js";
 import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInstance } from "./support/kamailio.js";
 import { PresencePublisher } from "./support/sipp.js";
 import { waitFor } from "./support/wait-for.js";
@@ -34,6 +34,9 @@ describe("Admin web UI in headless Chromium", function () {
     this.timeout(90_000);
     kamailioAvailable({ tls: false });
     browserAvailable();
+    // Pictures of failures from an earlier run would read as this run's.
+    const shots = path.join(TEST_OUTPUT, SHOTS);
+    for (const f of (() => { try { return readdirSync(shots); } catch { return []; } })()) if (f.startsWith("failed-")) rmSync(path.join(shots, f));
     kam = await startKamailio({ ports: { udp: 25700 }, tls: false, parentDir: tmp });
     hub = await startTestHub({
       config: {
