@@ -20,7 +20,7 @@ import { ConnectorRegistration } from "./connector-registration.js";
 import { ConnectorRuntime, type ConnectorRuntimeDelegate } from "./connector-runtime.js";
 import type { EventBus } from "./event-bus.js";
 import type { FieldSlot, UserRecord } from "./field-slot.js";
-import { PresenceWriter } from "./presence-writer.js";
+import { PresenceWriter, type WriteObserver } from "./presence-writer.js";
 import type { ServiceRegistry } from "./service-registry.js";
 import type { SettingsService } from "./settings-service.js";
 import { UserDirectory } from "./user-directory.js";
@@ -54,6 +54,8 @@ export interface HubDependencies {
   readonly services: ServiceRegistry;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Told the duration of each presence write batch (store latency metric). */
+  readonly writeObserver?: WriteObserver;
 }
 
 const FALLBACK = {
@@ -95,7 +97,7 @@ export class Hub implements ConnectorRuntimeDelegate {
 
   constructor(deps: HubDependencies) {
     ({ store: this.store, bus: this.bus, settings: this.settings, services: this.services, clock: this.clock, logger: this.logger } = deps);
-    this.writer = new PresenceWriter(this.store.presence, this.clock, this.logger.child({ component: "presence-writer" }));
+    this.writer = new PresenceWriter(this.store.presence, this.clock, this.logger.child({ component: "presence-writer" }), deps.writeObserver);
     this.services.add("hub", "hub", () => this.startHub(), () => this.stopHub());
     this.bus.register({
       name: "hub-settings",
@@ -475,6 +477,8 @@ export class Hub implements ConnectorRuntimeDelegate {
     if (!this.connectors.has(id)) return false;
     await this.replaceRuntime(null, id);
     const removed = await this.store.connectors.remove(id);
+    // A preference naming a connector that no longer exists would silently do nothing.
+    if (this.settings.get<string | null>("presence.preferredServer") === id) await this.settings.set("presence.preferredServer", null);
     this.bus.publish({ type: "connector-config", id });
     return removed;
   }

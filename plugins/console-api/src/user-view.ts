@@ -53,19 +53,22 @@ export function representUser(hub: Hub, user: User, viewer: Viewer): UserReprese
   };
 }
 
-/** Status groups accepted by the filters besides exact statuses. */
+/**
+ * Status groups accepted by the filters besides exact statuses. Named so they never clash with a
+ * status (`error` is a status; its group is `errors`).
+ */
 const GROUPS: Readonly<Record<string, readonly string[]>> = {
-  error: ["access-denied", "error", "not-found"],
+  errors: ["access-denied", "error", "not-found"],
   service: ["not-requested", "requesting", "server-not-configured", "user-not-configured"],
   forwarded: ["forwarded-voicemail", "forwarded-number"],
 };
 
-/** Query of `GET /users`: a text search and status filters (comma lists; `error`, `service`, `forwarded` groups). */
+/** Query of `GET /users`: a text search and status filters (comma lists; `errors`, `service`, `forwarded` groups). */
 export const UserQuery = Type.Object(
   {
     q: Type.Optional(Type.String({ maxLength: 200, description: "Substring of username, display name, first extension or SIP URI (case-insensitive)." })),
-    telephony: Type.Optional(Type.String({ maxLength: 500, description: "Telephony statuses or groups, comma-separated." })),
-    rich: Type.Optional(Type.String({ maxLength: 500, description: "Rich statuses or groups, comma-separated." })),
+    telephony: Type.Optional(Type.String({ maxLength: 500, description: "Telephony statuses or groups (errors, service, forwarded), comma-separated." })),
+    rich: Type.Optional(Type.String({ maxLength: 500, description: "Rich statuses or groups (errors, service), comma-separated." })),
     limit: Type.Integer({ minimum: 1, maximum: 10000, default: 1000 }),
     offset: Type.Integer({ minimum: 0, default: 0 }),
     order: StringEnum(["username", "displayName"], { default: "displayName" }),

@@ -1,5 +1,5 @@
 import { definePlugin, Tokens, Type } from "@presence-hub/core";
-import { FALLBACK_ORDER, PREFERRED_RICH, PREFERRED_TELEPHONY, fallbackOrderRule, preferredServerRule } from "./server-priority-rules.js";
+import { FALLBACK_ORDER, PREFERRED_RICH, PREFERRED_TELEPHONY, fallbackOrderRule, forgetConnector, preferredServerRule } from "./server-priority-rules.js";
 
 /**
  * Several non-federated presence servers at once: the preferred server decides conflicts (per
@@ -17,5 +17,16 @@ export default definePlugin({
     plugin.setting(FALLBACK_ORDER, Type.Array(Type.String()), [], "Connector ids in the order they stand in when the preferred server has nothing.");
     plugin.rankingRule(preferredServerRule(settings));
     plugin.rankingRule(fallbackOrderRule(settings));
+    // A removed connector leaves no dangling preference or fallback entry behind.
+    const hub = plugin.container.resolve(Tokens.Hub);
+    plugin.notifier({
+      name: "server-priority-cleanup",
+      deliver(envelope) {
+        const e = envelope.event;
+        if (e.type !== "connector-config" || envelope.remote) return;
+        if (hub.connectorInfos().some((c) => c.id === e.id)) return;
+        void forgetConnector(settings, e.id).catch((err: unknown) => plugin.logger.warn({ err, connector: e.id }, "could not drop a removed connector from the preferences"));
+      },
+    });
   },
 });

@@ -45,3 +45,10 @@ export function fallbackOrderRule(settings: SettingsService): SourceRankingRule 
     },
   };
 }
+
+/** Drops a removed connector from the per-field preferences and the fallback order. */
+export async function forgetConnector(settings: SettingsService, id: string): Promise<void> {
+  for (const key of [PREFERRED_TELEPHONY, PREFERRED_RICH]) if (settings.get<string | null>(key) === id) await settings.set(key, null);
+  const order = settings.get<string[]>(FALLBACK_ORDER);
+  if (order.includes(id)) await settings.set(FALLBACK_ORDER, order.filter((c) => c !== id));
+}
