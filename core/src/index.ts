@@ -12,6 +12,7 @@ export * from "./contracts/connector.js";
 export * from "./contracts/hub-event.js";
 export * from "./contracts/logger.js";
 export * from "./contracts/message-trace.js";
+export * from "./contracts/metrics.js";
 export * from "./contracts/notifier.js";
 export * from "./contracts/user-annotation.js";
 export * from "./contracts/observation-sink.js";

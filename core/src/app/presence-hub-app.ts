@@ -30,6 +30,13 @@ import { SecretBox } from "../store/secret-box.js";
 import { ConfigSeeder } from "./config-seeder.js";
 import { createLogger } from "./create-logger.js";
 import { PluginError } from "../errors/plugin-error.js";
+import { PrometheusMetrics } from "../metrics/prometheus-metrics.js";
+import { HubMetrics } from "../metrics/hub-metrics.js";
+import { registerMetricsRoute } from "../http/metrics-routes.js";
+import { HttpsRedirect } from "../http/https-redirect.js";
+import { AddressAllowlist } from "../util/address-allowlist.js";
+import { RunningHubMarker } from "../store/running-hub-marker.js";
+import { checkReadiness } from "./readiness.js";
 
 export interface AppOptions {
   readonly clock?: Clock;
@@ -60,17 +67,28 @@ export class PresenceHubApp {
   private accountsImpl: AccountService | null = null;
   private box: SecretBox | null = null;
   private clusterImpl: ClusterNode | null = null;
+  private redirect: HttpsRedirect | null = null;
+  private marker: RunningHubMarker | null = null;
   readonly container: DependencyContainer;
+  /** Every metric `GET /metrics` serves; plugins add theirs through `Tokens.Metrics`. */
+  readonly metrics = new PrometheusMetrics();
+  private readonly hubMetrics: HubMetrics;
 
   constructor(
     readonly loaded: LoadedConfig,
     private readonly options: AppOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.logger = options.logger ?? createLogger(loaded.config.log.level);
+    this.logger = options.logger ?? createLogger(loaded.config.log);
     this.bus = new EventBus(this.clock, this.logger.child({ component: "bus" }));
     this.services = new ServiceRegistry(this.logger.child({ component: "services" }), () => this.clock.now());
     this.container = globalContainer.createChildContainer();
+    this.hubMetrics = new HubMetrics(this.metrics, VERSION);
+  }
+
+  /** The plain-HTTP port redirecting to HTTPS, when `http.redirectHttpPort` is set and the hub runs. */
+  get redirectPort(): number | null {
+    return this.redirect?.port ?? null;
   }
 
   get store(): KnexStore {
@@ -143,7 +161,7 @@ export class PresenceHubApp {
     const { config } = this.loaded;
     const store = this.store;
     this.settingsImpl = new SettingsService(store.settings, this.bus);
-    const hub = new Hub({ store, bus: this.bus, settings: this.settingsImpl, services: this.services, clock: this.clock, logger: this.logger.child({ component: "hub" }) });
+    const hub = new Hub({ store, bus: this.bus, settings: this.settingsImpl, services: this.services, clock: this.clock, logger: this.logger.child({ component: "hub" }), writeObserver: this.hubMetrics.writeObserver });
     this.hubImpl = hub;
     const c = this.container;
     c.register(Tokens.Store, { useValue: store });
@@ -155,6 +173,8 @@ export class PresenceHubApp {
     c.register(Tokens.Logger, { useValue: this.logger });
     c.register(Tokens.Accounts, { useValue: this.accounts });
     c.register(Tokens.Services, { useValue: this.services });
+    c.register(Tokens.Metrics, { useValue: this.metrics });
+    this.hubMetrics.attach(hub, this.services, this.bus);
     c.register(Tokens.UpgradeAuthenticator, { useValue: createUpgradeAuthenticator(this.accounts, store, this.box!.derive("session-cookie"), () => this.clock.now()) });
 
     for (const b of broken) this.services.addFailed(`plugin:${b.id}`, "plugin", b.error);
@@ -185,7 +205,7 @@ export class PresenceHubApp {
     if (config.cluster.enabled) {
       const nodeId = config.cluster.nodeId ?? `${hostname()}-${process.pid}`;
       this.clusterImpl = new ClusterNode(
-        { nodeId, leaseMs: config.cluster.leaseSeconds * 1000, address: config.cluster.address ?? `http://${config.http.host}:${config.http.port}`, connection: config.store.connection! },
+        { nodeId, leaseMs: config.cluster.leaseSeconds * 1000, address: config.cluster.address ?? `${config.http.tls ? "https" : "http"}://${config.http.host}:${config.http.port}`, connection: config.store.connection! },
         store.knex,
         hub,
         this.settingsImpl,
@@ -193,12 +213,24 @@ export class PresenceHubApp {
         this.logger.child({ component: "cluster", node: nodeId }),
       );
       hub.setOwnership(this.clusterImpl);
+      this.hubMetrics.attachCluster(this.clusterImpl.stats);
       this.bus.register(this.clusterImpl);
     }
 
-    const server = createHttpServer(config.http, this.accounts, store, { password: this.box!.derive("session-cookie"), secure: false, now: () => this.clock.now() }, this.logger.child({ component: "http" }));
+    // Over HTTPS the session cookie is Secure: a browser never sends it over plain HTTP.
+    const session = { password: this.box!.derive("session-cookie"), secure: config.http.tls !== undefined, now: () => this.clock.now() };
+    const server = createHttpServer(config.http, this.accounts, store, session, this.logger.child({ component: "http" }), { onResponse: (m, s) => this.hubMetrics.httpResponse(m, s) });
     this.serverImpl = server;
-    registerHealthRoutes(server, this.services, VERSION);
+    registerHealthRoutes(server, this.services, VERSION, () =>
+      checkReadiness({
+        dialect: store.dialect,
+        ping: () => store.ping(),
+        pendingMigrations: () => store.pendingMigrations(),
+        hubState: () => (this.services.has("hub") ? this.services.get("hub").state : "stopped"),
+        connectors: () => hub.connectorInfos(),
+      }),
+    );
+    if (config.metrics.enabled) registerMetricsRoute(server, this.metrics, new AddressAllowlist(config.metrics.allowFrom));
     registerServiceRoutes(server, this.services);
     registerPresenceRoutes(server, hub, this.settingsImpl);
     for (const h of httpRegistrations) {
@@ -212,6 +244,17 @@ export class PresenceHubApp {
     if (this.clusterImpl) registerClusterRoutes(server, this.clusterImpl);
     registerOpenApi(server, { title: "presence-hub", version: VERSION });
     await server.start();
+    if (config.http.tls && config.http.redirectHttpPort !== undefined) {
+      this.redirect = new HttpsRedirect({ host: config.http.host, port: config.http.redirectHttpPort, httpsPort: () => Number(server.info.port) });
+      await this.redirect.start();
+      this.logger.info({ port: this.redirect.port, to: server.info.uri }, "plain HTTP redirects to HTTPS");
+    }
+    if (store.dialect === "sqlite" && config.store.filename && config.store.filename !== ":memory:") {
+      this.marker = new RunningHubMarker(config.store.filename);
+      const other = this.marker.running();
+      if (other && other.pid !== process.pid) this.logger.warn({ pid: other.pid, host: other.hostname, since: other.startedAt }, "another hub seems to run on this SQLite store; two hubs on one file fight over it");
+      this.marker.claim();
+    }
     await this.clusterImpl?.start();
     this.logger.info({ url: server.info.uri, store: store.dialect }, "presence hub listening");
 
@@ -229,10 +272,14 @@ export class PresenceHubApp {
     await this.clusterImpl?.stop();
     this.clusterImpl = null;
     if (this.hubImpl && this.services.has("hub")) await this.services.stop("hub");
+    await this.redirect?.stop();
+    this.redirect = null;
     if (this.serverImpl) await this.serverImpl.stop({ timeout: 2000 });
     this.serverImpl = null;
     if (this.storeImpl) await this.storeImpl.close();
     this.storeImpl = null;
+    this.marker?.release();
+    this.marker = null;
   }
 }
 

@@ -56,12 +56,66 @@ export const StoreConfig = Type.Object(
 );
 export type StoreConfig = Static<typeof StoreConfig>;
 
+/** HTTPS for the API and web pages. */
+export const HttpTlsConfig = Type.Object(
+  {
+    /** Certificate chain (PEM): the server certificate first, then intermediates. */
+    cert: Type.String({ minLength: 1, "x-hint": "path of a PEM certificate file" }),
+    /** Private key (PEM, unencrypted; keep it readable by the hub's user only). */
+    key: Type.String({ minLength: 1, "x-hint": "path of a PEM private key file" }),
+    /** Strict-Transport-Security max-age in seconds; 0 sends no HSTS header. */
+    hstsMaxAgeSeconds: Type.Integer({ minimum: 0, maximum: 63_072_000, default: 15_552_000 }),
+  },
+  { additionalProperties: false },
+);
+export type HttpTlsConfig = Static<typeof HttpTlsConfig>;
+
+export const LogLevel = StringEnum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { default: "info" });
+
+/** Logging: one level, per-component overrides, and the output format. */
+export const LogConfig = Type.Object(
+  {
+    level: LogLevel,
+    /**
+     * `json` (one JSON object per line), `pretty` (human-readable, for a terminal), or `auto`:
+     * pretty when stdout is a terminal, JSON otherwise (systemd, containers, files).
+     */
+    format: StringEnum(["auto", "json", "pretty"], { default: "auto" }),
+    /**
+     * Levels by component: a core part (`hub`, `http`, `store`, `bus`, `services`, `cluster`,
+     * `presence-writer`), a plugin id (`sip-simple`) or a connector id (`pbx-main`).
+     */
+    components: Type.Record(Type.String({ pattern: "^[A-Za-z0-9._-]{1,64}$" }), LogLevel, { default: {} }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type LogConfig = Static<typeof LogConfig>;
+
+/** The Prometheus endpoint `GET /metrics` (docs/operations.md). */
+export const MetricsConfig = Type.Object(
+  {
+    /** Serve `GET /metrics` on the hub's HTTP(S) port. */
+    enabled: Type.Boolean({ default: true }),
+    /**
+     * Addresses that may scrape without a token (a Prometheus server on a trusted network):
+     * IPs or CIDR blocks, e.g. `127.0.0.1`, `10.0.0.0/8`, `::1`. Everyone else needs a token.
+     */
+    allowFrom: Type.Array(Type.String({ pattern: "^[0-9A-Fa-f.:]+(/\\d{1,3})?$", "x-hint": "an IP address or CIDR block, e.g. 10.0.0.0/8" }), { default: [] }),
+  },
+  { additionalProperties: false, default: {} },
+);
+export type MetricsConfig = Static<typeof MetricsConfig>;
+
 export const HubConfigSchema = Type.Object(
   {
     http: Type.Object(
       {
         port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
         host: Type.String({ default: "0.0.0.0" }),
+        /** Serve HTTPS with this certificate and key (PEM files; relative to the config file's folder). */
+        tls: Type.Optional(HttpTlsConfig),
+        /** With `tls`: a plain-HTTP port that only redirects to HTTPS (e.g. 80 → 443). */
+        redirectHttpPort: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
       },
       { additionalProperties: false, default: {} },
     ),
@@ -72,10 +126,8 @@ export const HubConfigSchema = Type.Object(
       { keyFile: Type.String({ default: "data/secret.key" }) },
       { additionalProperties: false, default: {} },
     ),
-    log: Type.Object(
-      { level: StringEnum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { default: "info" }) },
-      { additionalProperties: false, default: {} },
-    ),
+    log: LogConfig,
+    metrics: MetricsConfig,
     /** Plugin packages to load, in order; defaults to the bundled set. */
     plugins: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     /** Each plugin's own section, by plugin id. */

@@ -62,7 +62,7 @@ unknownTop: 1
 `);
     expect(issues).to.include.members([
       "http.port: must be a whole number, got string \"eighty\"",
-      "unknownTop: unknown key (allowed: http, dataDir, store, secrets, log, plugins, pluginOptions, presence, telephony, cluster, connectors, users)",
+      "unknownTop: unknown key (allowed: http, dataDir, store, secrets, log, metrics, plugins, pluginOptions, presence, telephony, cluster, connectors, users)",
     ]);
     expect(issues.some((i) => i.startsWith("http.extra: unknown key"))).to.equal(true);
     expect(issues.some((i) => i.startsWith("telephony.voicemailPilot: must be"))).to.equal(true);
@@ -98,6 +98,21 @@ unknownTop: 1
 
   it("says which file it cannot read", () => {
     expect(() => loadConfig("/nonexistent/hub.yaml", {})).to.throw(ConfigError, /cannot read config file \/nonexistent\/hub.yaml/);
+  });
+
+  it("resolves TLS files against the config's folder and checks the redirect port", () => {
+    const file = write("http: { port: 8443, tls: { cert: tls/cert.pem, key: /etc/hub/key.pem }, redirectHttpPort: 8080 }\n");
+    const loaded = loadConfig(file, {});
+    expect(loaded.config.http.tls).to.deep.equal({ cert: path.join(path.dirname(file), "tls/cert.pem"), key: "/etc/hub/key.pem", hstsMaxAgeSeconds: 15_552_000 });
+    expect(issuesOf("http: { redirectHttpPort: 8080 }")).to.deep.equal(["http.redirectHttpPort: redirects to HTTPS, so it needs http.tls (cert and key)"]);
+    expect(issuesOf("http: { port: 8443, tls: { cert: c, key: k }, redirectHttpPort: 8443 }")).to.deep.equal(["http.redirectHttpPort: must differ from http.port"]);
+  });
+
+  it("validates log levels per component and metrics addresses, naming the key", () => {
+    const loaded = loadConfig(write("log: { level: warn, format: json, components: { sip-simple: debug, pbx-main: trace } }\n"), {});
+    expect(loaded.config.log).to.deep.equal({ level: "warn", format: "json", components: { "sip-simple": "debug", "pbx-main": "trace" } });
+    expect(issuesOf("log: { components: { http: loud } }")[0]).to.match(/^log\.components\.http: /);
+    expect(issuesOf("metrics: { allowFrom: [10.0.0.0/8, 300.1.1.1] }")).to.deep.equal(['metrics.allowFrom[1]: "300.1.1.1" is not an IP address or CIDR block (e.g. 10.0.0.0/8, ::1)']);
   });
 
   it("rejects a file that is not a mapping", () => {

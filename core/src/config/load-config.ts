@@ -4,6 +4,7 @@ import { parse as parseYaml, YAMLParseError } from "yaml";
 import { ConfigError } from "../errors/config-error.js";
 import { SchemaValidator } from "../util/schema-validator.js";
 import { HubConfigSchema, type HubConfig } from "./hub-config-schema.js";
+import { parseAddressBlock } from "../util/address-allowlist.js";
 
 /** A validated configuration with every relative path resolved. */
 export interface LoadedConfig {
@@ -61,6 +62,17 @@ export function loadConfig(file: string | undefined, env: NodeJS.ProcessEnv = pr
     const filename = store.filename ?? path.join(config.dataDir, "presence-hub.sqlite");
     store.filename = filename === ":memory:" ? filename : resolve(filename);
   }
+  const tls = config.http.tls;
+  if (tls) {
+    tls.cert = resolve(tls.cert);
+    tls.key = resolve(tls.key);
+  }
+  if (config.http.redirectHttpPort !== undefined) {
+    if (!tls) throw new ConfigError("invalid configuration", [{ path: "http.redirectHttpPort", message: "redirects to HTTPS, so it needs http.tls (cert and key)" }]);
+    if (config.http.redirectHttpPort === config.http.port) throw new ConfigError("invalid configuration", [{ path: "http.redirectHttpPort", message: "must differ from http.port" }]);
+  }
+  const badAddresses = config.metrics.allowFrom.flatMap((a, i) => (parseAddressBlock(a) ? [] : [{ path: `metrics.allowFrom[${i}]`, message: `${JSON.stringify(a)} is not an IP address or CIDR block (e.g. 10.0.0.0/8, ::1)` }]));
+  if (badAddresses.length) throw new ConfigError("invalid configuration", badAddresses);
   return { config, file: absolute, baseDir, dataDir: resolve(config.dataDir), keyFile: resolve(config.secrets.keyFile) };
 }
 

@@ -10,6 +10,7 @@ import type { Knex } from "knex";
 import type { UpgradeAuthenticator } from "../http/upgrade-authenticator.js";
 import type { AccountService } from "../security/account-service.js";
 import type { ServiceRegistry } from "../hub/service-registry.js";
+import type { Metrics } from "../contracts/metrics.js";
 
 /**
  * DI tokens of the core. Namespaced symbols (never strings), so two bundles can never collide.
@@ -36,4 +37,6 @@ export const Tokens = {
   Services: Symbol.for("presence-hub:Services") as InjectionToken<ServiceRegistry>,
   /** Authenticates requests hapi does not route (WebSocket upgrades): token or session cookie. */
   UpgradeAuthenticator: Symbol.for("presence-hub:UpgradeAuthenticator") as InjectionToken<UpgradeAuthenticator>,
+  /** Prometheus metrics: plugins add their own families to `GET /metrics`. */
+  Metrics: Symbol.for("presence-hub:Metrics") as InjectionToken<Metrics>,
 } as const;

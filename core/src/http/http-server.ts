@@ -1,5 +1,7 @@
 import Hapi, { type Request, type ResponseToolkit, type Server } from "@hapi/hapi";
 import Boom from "@hapi/boom";
+import { readFileSync } from "node:fs";
+import { createSecureContext } from "node:tls";
 import type { Logger } from "../contracts/logger.js";
 import { ConfigError } from "../errors/config-error.js";
 import { ConflictError } from "../errors/conflict-error.js";
@@ -21,12 +23,17 @@ export function scopesOf(principal: Principal): string[] {
  * defines map to status codes: ConfigError → 400 (with every issue), NotFoundError → 404,
  * ConflictError → 409; anything else is a 500 that leaks nothing.
  */
-export function createHttpServer(options: { port: number; host: string }, accounts: AccountService, store: Store, session: SessionOptions, logger: Logger): Server {
+export function createHttpServer(options: HttpServerOptions, accounts: AccountService, store: Store, session: SessionOptions, logger: Logger, observer: HttpObserver = {}): Server {
+  const tls = options.tls ? readTlsFiles(options.tls) : undefined;
+  const hstsMaxAge = options.tls?.hstsMaxAgeSeconds ?? 0;
   const server = Hapi.server({
     port: options.port,
     host: options.host,
+    tls,
     routes: {
-      security: { hsts: false, xframe: "deny", noSniff: true, referrer: "no-referrer" },
+      // HSTS only over HTTPS: sent over plain HTTP it would be ignored, and it must never pin a
+      // name to HTTPS that has no certificate.
+      security: { hsts: tls && hstsMaxAge > 0 ? { maxAge: hstsMaxAge, includeSubDomains: false } : false, xframe: "deny", noSniff: true, referrer: "no-referrer" },
       payload: { maxBytes: 1024 * 1024 },
       // A ConfigError from a schema validator becomes a 400 listing every issue (see onPreResponse).
       validate: { failAction: async (_req, _h, err) => { throw err instanceof ConfigError ? err : Boom.badRequest((err as Error).message); } },
@@ -64,7 +71,7 @@ export function createHttpServer(options: { port: number; host: string }, accoun
     const response = request.response;
     if (!(response instanceof Error)) return h.continue;
     if (Boom.isBoom(response) && !(response instanceof ConfigError || response instanceof NotFoundError || response instanceof ConflictError)) {
-      if (response.output.statusCode >= 500) logger.error({ err: response, path: request.path }, "request failed");
+      if (response.output.statusCode >= 500) logger.error({ err: response, req: request.info.id, path: request.path }, "request failed");
       return h.continue;
     }
     const e = response as unknown as Error;
@@ -74,5 +81,64 @@ export function createHttpServer(options: { port: number; host: string }, accoun
     return h.continue;
   });
 
+  // Every response names its request id, so a user's report can be matched to the log line.
+  server.ext("onPreResponse", (request, h) => {
+    const response = request.response;
+    if (Boom.isBoom(response)) response.output.headers["x-request-id"] = request.info.id;
+    else response.header("x-request-id", request.info.id);
+    return h.continue;
+  });
+
+  server.events.on("response", (request) => {
+    const response = request.response as { statusCode?: number; output?: { statusCode: number } } | null;
+    const status = response?.statusCode ?? response?.output?.statusCode ?? 0;
+    observer.onResponse?.(request.method.toUpperCase(), status);
+    // The path only, never the query string: it may carry `?token=`.
+    const line = {
+      req: request.info.id,
+      method: request.method.toUpperCase(),
+      path: request.path,
+      status,
+      ms: Date.now() - request.info.received,
+      remote: request.info.remoteAddress,
+      user: (request.auth.credentials as { principal?: { name?: string } } | null)?.principal?.name,
+    };
+    if (QUIET_PATHS.has(request.path) && status < 400) logger.debug(line, "request");
+    else logger.info(line, "request");
+  });
+
   return server;
+}
+
+/** Paths probed every few seconds (health checks, scrapes): logged at debug unless they fail. */
+const QUIET_PATHS: ReadonlySet<string> = new Set(["/api/v1/health", "/api/v1/ready", "/metrics"]);
+
+/** Where and how the server listens (the `http:` section, paths resolved). */
+export interface HttpServerOptions {
+  readonly port: number;
+  readonly host: string;
+  readonly tls?: { readonly cert: string; readonly key: string; readonly hstsMaxAgeSeconds?: number };
+}
+
+/** Told about every answered request (metrics). */
+export interface HttpObserver {
+  onResponse?(method: string, status: number): void;
+}
+
+/** Reads the certificate and key; an unreadable or mismatched pair is a configuration error naming the key. */
+function readTlsFiles(tls: { cert: string; key: string }): { cert: Buffer; key: Buffer } {
+  const read = (file: string, key: string) => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new ConfigError("invalid configuration", [{ path: key, message: `cannot read ${file}: ${(e as Error).message}` }]);
+    }
+  };
+  const pair = { cert: read(tls.cert, "http.tls.cert"), key: read(tls.key, "http.tls.key") };
+  try {
+    createSecureContext(pair);
+  } catch (e) {
+    throw new ConfigError("invalid configuration", [{ path: "http.tls", message: `certificate and key are not a usable pair: ${(e as Error).message}` }]);
+  }
+  return pair;
 }

@@ -89,6 +89,7 @@ export class ConnectorRuntime {
     container.register(Tokens.ConnectorContext, { useValue: context });
     container.register(Tokens.Logger, { useValue: this.logger });
     const instance = container.resolve(this.registration.definition.implementation);
+    this.logger.debug({ type: this.record.type, settings: withoutSecrets(this.settings, this.registration.secretSettings) }, "connector starting");
     this.reported = { status: "connection-error", detail: "not connected yet", since: this.clock.now() };
     this.sink = sink;
     try {
@@ -107,6 +108,7 @@ export class ConnectorRuntime {
     const instance = this.instance;
     if (!instance) return;
     this.instance = null;
+    this.logger.debug("connector stopping");
     try {
       await instance.stop();
     } finally {
@@ -171,4 +173,14 @@ class BoundSink implements ObservationSink {
     if (this.closed) return;
     this.runtime.setReported(status, detail ?? null);
   }
+}
+
+/**
+ * Settings fit for a log line: the type's secret settings replaced by `[redacted]` by name, so a
+ * secret is hidden whatever it is called (the logger's own redaction only knows common names).
+ */
+function withoutSecrets(settings: Readonly<Record<string, unknown>>, secrets: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...settings };
+  for (const k of secrets) if (out[k] !== undefined && out[k] !== null && out[k] !== "") out[k] = "[redacted]";
+  return out;
 }

@@ -504,7 +504,10 @@ export class Hub implements ConnectorRuntimeDelegate {
   }
 
   private addRuntime(record: ConnectorRecord): ConnectorRuntime {
-    const runtime = new ConnectorRuntime(record, this.registrations.get(record.type) ?? null, this.logger.child({ connector: record.id }), this.clock, this);
+    const registration = this.registrations.get(record.type) ?? null;
+    // The plugin id in the bindings lets `log.components: { sip-simple: debug }` reach its connectors.
+    const logger = this.logger.child(registration ? { plugin: registration.pluginId, connector: record.id } : { connector: record.id });
+    const runtime = new ConnectorRuntime(record, registration, logger, this.clock, this);
     this.connectors.set(record.id, runtime);
     const serviceId = `connector:${record.id}`;
     if (!this.services.has(serviceId)) {

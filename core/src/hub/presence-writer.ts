@@ -3,6 +3,9 @@ import type { Logger } from "../contracts/logger.js";
 import type { HistoryRow, PresenceRepository, SourceKey, SourceRow, StateRow } from "../contracts/store.js";
 import type { FieldSlot } from "./field-slot.js";
 
+/** Receives each write batch's duration in seconds and whether it committed. */
+export type WriteObserver = (seconds: number, ok: boolean) => void;
+
 /** How long changes gather before one transaction writes them. */
 export const FLUSH_INTERVAL_MS = 50;
 
@@ -24,6 +27,8 @@ export class PresenceWriter {
     private readonly repository: PresenceRepository,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** Told how long each batch took to commit (or fail), for the store-latency metric. */
+    private readonly observe: WriteObserver = () => {},
   ) {}
 
   /**
@@ -79,12 +84,16 @@ export class PresenceWriter {
       }
       if (slot.state) states.push({ username: slot.username, field: slot.field, state: slot.state });
     }
+    // Wall time, not the hub's clock: a test's manual clock must not make the store look instant.
+    const started = performance.now();
     this.writing = this.repository
       .write({ sources, removedSources: removed, states, history })
       .then(() => {
         this.failures = 0;
+        this.observe((performance.now() - started) / 1000, true);
       })
       .catch((e: unknown) => {
+        this.observe((performance.now() - started) / 1000, false);
         this.failures++;
         this.logger.error({ err: e, failures: this.failures }, "presence write failed; will retry");
         for (const s of slots) this.dirty.add(s);

@@ -75,6 +75,17 @@ export class KnexStore implements Store {
     return this.migrator.applied();
   }
 
+  /** Migrations this version knows that the database has not applied (empty when the schema is current). */
+  async pendingMigrations(): Promise<string[]> {
+    const applied = new Set(await this.appliedMigrations());
+    return [{ owner: "core", migrations: coreMigrations }, ...this.pluginMigrations].flatMap((set) => set.migrations.map((m) => `${set.owner}/${m.name}`)).filter((name) => !applied.has(name));
+  }
+
+  /** A trivial query: proves the database answers. */
+  async ping(): Promise<void> {
+    await this.knex.raw("select 1");
+  }
+
   async close(): Promise<void> {
     await this.knex.destroy();
   }

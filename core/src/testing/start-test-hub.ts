@@ -30,7 +30,7 @@ export interface TestHubOptions {
 
 export interface TestHub {
   readonly app: PresenceHubApp;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>` (`https://` when the config has `http.tls`) */
   readonly url: string;
   readonly dir: string;
   readonly pgSchema: string | null;
@@ -55,7 +55,7 @@ export async function startTestHub(options: TestHubOptions = {}): Promise<TestHu
   const logger = createLogger(options.logLevel ?? process.env.PRESENCE_HUB_TEST_LOG ?? "silent", process.stderr);
   const app = new PresenceHubApp(loadConfig(file, {}), { clock: options.clock, logger, extraPlugins: options.extraPlugins });
   await app.start();
-  const url = `http://127.0.0.1:${app.server.info.port}`;
+  const url = `${app.server.info.protocol}://127.0.0.1:${app.server.info.port}`;
   return {
     app,
     url,

@@ -1,6 +1,7 @@
 import { definePlugin, Tokens, Type } from "@presence-hub/core";
 import { registerDiagnosticsRoutes } from "./diagnostics-routes.js";
 import { DEFAULT_STREAM_OPTIONS, StreamHub } from "./stream/stream-hub.js";
+import { streamMetrics } from "./stream/stream-metrics.js";
 import { registerUserRoutes } from "./user-routes.js";
 
 const ConsoleApiConfig = Type.Object(
@@ -24,11 +25,17 @@ export default definePlugin({
   register(plugin) {
     const c = plugin.container;
     const hub = c.resolve(Tokens.Hub);
-    const stream = new StreamHub(hub, c.resolve(Tokens.EventBus), c.resolve(Tokens.UpgradeAuthenticator), c.resolve(Tokens.Clock), plugin.logger, {
-      ...DEFAULT_STREAM_OPTIONS,
-      flushMs: plugin.config.flushMs,
-      changeLogSize: plugin.config.changeLogSize,
-    });
+    const metrics = streamMetrics(c.resolve(Tokens.Metrics));
+    const stream = new StreamHub(
+      hub,
+      c.resolve(Tokens.EventBus),
+      c.resolve(Tokens.UpgradeAuthenticator),
+      c.resolve(Tokens.Clock),
+      plugin.logger,
+      { ...DEFAULT_STREAM_OPTIONS, flushMs: plugin.config.flushMs, changeLogSize: plugin.config.changeLogSize },
+      metrics.observeLag,
+    );
+    metrics.attach(stream);
     plugin.notifier(stream);
     plugin.http((server) => {
       registerUserRoutes(server, hub);

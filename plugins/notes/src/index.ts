@@ -25,7 +25,10 @@ export default definePlugin({
   async register(plugin) {
     const c = plugin.container;
     const hub = c.resolve(Tokens.Hub);
-    const notes = new NoteService(c.resolve(Tokens.Database), hub, c.resolve(Tokens.EventBus), c.resolve(Tokens.Clock), plugin.logger, plugin.config.auditRetentionDays * 86_400_000);
+    const writes = c.resolve(Tokens.Metrics).counter({ name: "presence_hub_notes_writes_total", help: "Note changes committed to the store, by action (set, cleared, expired, user-removed).", labelNames: ["action"] });
+    // A note write is a database transaction: binding the label per write costs nothing next to it.
+    const countWrite = (action: string) => writes.labels(action).inc();
+    const notes = new NoteService(c.resolve(Tokens.Database), hub, c.resolve(Tokens.EventBus), c.resolve(Tokens.Clock), plugin.logger, plugin.config.auditRetentionDays * 86_400_000, countWrite);
     await notes.load();
     plugin.annotation({
       name: "note",

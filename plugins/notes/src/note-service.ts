@@ -37,6 +37,8 @@ export class NoteService {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly auditRetentionMs: number,
+    /** Told about every committed note write, by action (the notes-writes metric). */
+    private readonly countWrite: (action: NoteAuditEntry["action"]) => void = () => {},
   ) {}
 
   async load(): Promise<void> {
@@ -77,6 +79,7 @@ export class NoteService {
         await trx("notes").insert(toRow(after)).onConflict("username").merge();
         await this.audit(trx, username, "set", actor, before, after);
       });
+      this.countWrite("set");
       this.notes.set(username, after);
       this.announce(username, after);
       this.scheduleExpiry();
@@ -144,10 +147,13 @@ export class NoteService {
   }
 
   private async remove(username: string, before: Note, action: NoteAuditEntry["action"], actor: string): Promise<void> {
-    await this.knex.transaction(async (trx) => {
+    const removed = await this.knex.transaction(async (trx) => {
       // Another cluster node may have removed it first (e.g. both expired it): audit once.
-      if ((await trx("notes").where({ username }).delete()) > 0) await this.audit(trx, username, action, actor, before, null);
+      if ((await trx("notes").where({ username }).delete()) === 0) return false;
+      await this.audit(trx, username, action, actor, before, null);
+      return true;
     });
+    if (removed) this.countWrite(action);
     this.notes.delete(username);
     this.announce(username, null);
     this.scheduleExpiry();

@@ -23,7 +23,7 @@ import { mapRichBody, TelephonyNotifyMapper, type MappedNotify } from "./notify-
 import { identityUri, targetDomain, type SipSettings } from "./sip-settings.js";
 import { Backoff } from "@presence-hub/core";
 import { SubscribePacer } from "./subscription/subscribe-pacer.js";
-import { Subscription, type SubscriptionContext, type SubscriptionDelegate, type SubscriptionFailure } from "./subscription/subscription.js";
+import { Subscription, SUBSCRIPTION_PHASES, type SubscriptionContext, type SubscriptionDelegate, type SubscriptionFailure } from "./subscription/subscription.js";
 import { MessageTrace, type TraceEntry } from "./transaction/message-trace.js";
 import { TransactionLayer, type Responder } from "./transaction/transaction-layer.js";
 import { RFC3261_TIMERS } from "./transaction/transaction-timers.js";
@@ -75,7 +75,8 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   private readonly bySubscription = new Map<Subscription, Watch>();
   private readonly dialogs = new Map<string, Subscription>();
   private readonly lists = new Map<Subscription, ListWatch>();
-  private readonly notifyCounters: Record<string, number> = { "notify.received": 0, "notify.bad_body": 0, "notify.unknown_dialog": 0 };
+  /** Plain numbers on the hot path; read only when Diagnostics or a metrics scrape asks. */
+  private readonly ownCounters: Record<string, number> = { "notify.received": 0, "notify.bad_body": 0, "notify.unknown_dialog": 0, "auth.failures": 0, "subscriptions.backoffs": 0 };
   private readonly probeCallIds = new Set<string>();
   private readonly reconnectBackoff = new Backoff(1_000, 30_000);
   private transport: SipTransport | null = null;
@@ -162,9 +163,13 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     return this.trace.entries({ callIds, limit: filter.limit }).map(toTraceEntry);
   }
 
-  /** Counters: `sip.*` from the transaction layer, `notify.*` from body handling. */
+  /**
+   * Counters: `sip.*` from the transaction layer, `notify.*` from body handling, `auth.failures`
+   * (credentials refused), `subscriptions.backoffs` (failed subscriptions waiting to retry) and
+   * `subscriptions.state.<phase>` (how many subscriptions are in each phase now).
+   */
   counters(): Readonly<Record<string, number>> {
-    const out: Record<string, number> = { ...this.notifyCounters };
+    const out: Record<string, number> = { ...this.ownCounters };
     const st = this.transactions?.stats;
     if (st) {
       out["sip.received"] = st.received;
@@ -178,6 +183,9 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     }
     out["subscriptions"] = [...this.watches.values()].filter((w) => w.subscription).length;
     out["subscriptions.lists"] = this.lists.size;
+    for (const phase of SUBSCRIPTION_PHASES) out[`subscriptions.state.${phase}`] = 0;
+    for (const w of this.watches.values()) if (w.subscription) out[`subscriptions.state.${w.subscription.phase}`]!++;
+    for (const l of this.lists.values()) out[`subscriptions.state.${l.subscription.phase}`]!++;
     return out;
   }
 
@@ -210,9 +218,9 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     }
     if (watch.telephony) mapped = watch.telephony.map(contentType, notify.body);
     else mapped = mapRichBody(dispatchBody(contentType, notify.body));
-    this.notifyCounters["notify.received"]!++;
+    this.ownCounters["notify.received"]!++;
     if (mapped.kind === "bad-body") {
-      this.notifyCounters["notify.bad_body"]!++;
+      this.ownCounters["notify.bad_body"]!++;
       this.ctx.logger.warn({ target: watch.target.key.value, reason: mapped.reason }, "NOTIFY body not usable; state unchanged");
       return;
     }
@@ -224,12 +232,17 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   }
 
   onAccepted(subscription: Subscription, pending: boolean): void {
+    this.ctx.logger.debug({ target: subscription.spec.target, event: subscription.spec.event, pending }, "subscription accepted");
     const watch = this.bySubscription.get(subscription);
     if (watch && pending) this.report(watch, { kind: "requesting" });
   }
 
   onFailure(subscription: Subscription, failure: SubscriptionFailure): void {
-    if (failure.authRejected) this.setStatus("forbidden", failure.reason);
+    this.ownCounters["subscriptions.backoffs"]!++;
+    if (failure.authRejected) {
+      this.ownCounters["auth.failures"]!++;
+      this.setStatus("forbidden", failure.reason);
+    }
     const list = this.lists.get(subscription);
     if (list) {
       // The list is gone for now: its members get their own subscriptions until it is back.
@@ -333,7 +346,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
       const sub = this.dialogs.get(request.callId);
       if (sub) return sub.handleNotify(request, respond);
       if (this.probeCallIds.has(request.callId)) return respond(200);
-      this.notifyCounters["notify.unknown_dialog"]!++;
+      this.ownCounters["notify.unknown_dialog"]!++;
       this.ctx.logger.info({ callId: request.callId }, "NOTIFY for an unknown dialog answered 481");
       return respond(481, { reason: "Subscription Does Not Exist" });
     }
@@ -514,6 +527,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
 
   private onProbe(result: ProbeResult): void {
     if (!this.running) return;
+    if (result.status === "forbidden") this.ownCounters["auth.failures"]!++;
     this.setStatus(result.status, result.detail);
     if (result.status === "connection-error") {
       this.resubscribeWhenBack = true;

@@ -42,7 +42,7 @@ export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{
     }, 30_000);
     const onData = (d: Buffer) => {
       out += d.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve({ child, url: m[1]!, output: () => out });

@@ -30,6 +30,8 @@ class Connection {
   readonly pending = new Set<string>();
   readonly removed = new Set<string>();
   alive = true;
+  /** When the oldest change still pending for this console happened (hub clock, ms): the frame's lag. */
+  pendingSince = 0;
 
   constructor(
     readonly id: string,
@@ -68,8 +70,8 @@ export class StreamHub implements Notifier {
   private timer: TimerHandle | null = null;
   private pinger: NodeJS.Timeout | null = null;
   private counter = 0;
-  /** Frames and users sent (for tests, metrics). */
-  readonly stats = { frames: 0, users: 0, connections: 0 };
+  /** Frames and users sent, connections opened, frames held back for slow consoles (for tests, metrics). */
+  readonly stats = { frames: 0, users: 0, connections: 0, deferred: 0 };
 
   constructor(
     private readonly hub: Hub,
@@ -78,6 +80,8 @@ export class StreamHub implements Notifier {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly options: StreamOptions = DEFAULT_STREAM_OPTIONS,
+    /** Told, per delta frame, how long its oldest change waited (seconds): the stream's lag. */
+    private readonly observeLag: (seconds: number) => void = () => {},
   ) {
     this.log = new ChangeLog(options.changeLogSize);
   }
@@ -115,6 +119,7 @@ export class StreamHub implements Notifier {
     for (const c of this.connections) {
       if (e.type === "user" && e.user === null) {
         if (c.watches(username)) {
+          if (c.pending.size === 0 && c.removed.size === 0) c.pendingSince = envelope.at;
           c.removed.add(username);
           c.pending.delete(username);
           if (c.watch.kind === "list" || c.watch.kind === "query") c.watch.users.delete(username);
@@ -123,6 +128,7 @@ export class StreamHub implements Notifier {
         continue;
       }
       if (c.watches(username)) {
+        if (c.pending.size === 0 && c.removed.size === 0) c.pendingSince = envelope.at;
         c.pending.add(username);
         any = true;
       }
@@ -253,6 +259,7 @@ export class StreamHub implements Notifier {
       if (c.pending.size === 0 && c.removed.size === 0) continue;
       if (c.socket.bufferedAmount > this.options.maxBufferedBytes) {
         deferred = true; // slow console: its changes stay pending, coalesced
+        this.stats.deferred++;
         continue;
       }
       const parts: string[] = [];
@@ -269,6 +276,7 @@ export class StreamHub implements Notifier {
       const removed = c.removed.size ? JSON.stringify([...c.removed]) : "[]";
       c.pending.clear();
       c.removed.clear();
+      this.observeLag(Math.max(0, this.clock.now() - c.pendingSince) / 1000);
       this.write(c, `{"type":"delta","seq":${seq},"users":[${parts.join(",")}],"removed":${removed}}`, parts.length);
     }
     if (deferred) this.schedule();

@@ -77,7 +77,8 @@ export interface SubscriptionDelegate {
  *   any ──stop()──► closing (Expires: 0 sent; final NOTIFYs still answered) ──► stopped
  * ```
  */
-export type SubscriptionPhase = "idle" | "queued" | "subscribing" | "active" | "refreshing" | "waiting" | "closing" | "stopped";
+export const SUBSCRIPTION_PHASES = ["idle", "queued", "subscribing", "active", "refreshing", "waiting", "closing", "stopped"] as const;
+export type SubscriptionPhase = (typeof SUBSCRIPTION_PHASES)[number];
 
 /** How long before expiry a refresh goes out: enough for timer F (32 s) on UDP. */
 const REFRESH_MARGIN_S = 35;
