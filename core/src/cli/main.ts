@@ -10,6 +10,7 @@ import { createLogger } from "../app/create-logger.js";
 import { importUsersCsv } from "../users/csv-user-import.js";
 import type { Role } from "../contracts/store.js";
 import { CLUSTER_CHANNEL } from "../cluster/pg-channel.js";
+import { registerBackupCommands } from "./backup-commands.js";
 
 /** Exit code for configuration problems (nothing was started). */
 export const EXIT_CONFIG = 2;
@@ -214,6 +215,8 @@ program
     process.on("SIGINT", () => void stop());
     process.on("SIGTERM", () => void stop());
   });
+
+registerBackupCommands(program, configOption);
 
 /** Runs a data-only command: plugins loaded (for their migrations), store opened, then closed. */
 async function withStore(configFile: string | undefined, work: (app: PresenceHubApp) => Promise<void>): Promise<void> {
