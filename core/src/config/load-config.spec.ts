@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { ConfigError } from "../errors/config-error.js";
 import { loadConfig } from "./load-config.js";
 
@@ -113,6 +114,12 @@ unknownTop: 1
     expect(loaded.config.log).to.deep.equal({ level: "warn", format: "json", components: { "sip-simple": "debug", "pbx-main": "trace" } });
     expect(issuesOf("log: { components: { http: loud } }")[0]).to.match(/^log\.components\.http: /);
     expect(issuesOf("metrics: { allowFrom: [10.0.0.0/8, 300.1.1.1] }")).to.deep.equal(['metrics.allowFrom[1]: "300.1.1.1" is not an IP address or CIDR block (e.g. 10.0.0.0/8, ::1)']);
+  });
+
+  it("accepts the service example in deploy/ (kept in step with the schema)", () => {
+    const loaded = loadConfig(fileURLToPath(new URL("../../../deploy/presence-hub.yaml", import.meta.url)), {});
+    expect(loaded.keyFile).to.equal("/var/lib/presence-hub/secret.key");
+    expect(loaded.config.http.redirectHttpPort).to.equal(8080);
   });
 
   it("rejects a file that is not a mapping", () => {
