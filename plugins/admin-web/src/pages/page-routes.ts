@@ -1,33 +1,10 @@
-import type { Request, ResponseToolkit, Server } from "@hapi/hapi";
+import type { Server } from "@hapi/hapi";
 import Boom from "@hapi/boom";
-import { ADMIN_PREFIX } from "../security-headers.js";
+import { ADMIN_PREFIX, CONSOLE_PREFIX } from "../security-headers.js";
 import type { StaticAssets } from "../static-assets.js";
 import { ADMIN_PAGES, homePage } from "./admin-pages.js";
 import { renderLogin, renderPage } from "./page-shell.js";
-
-interface SessionViewer {
-  readonly name: string;
-  readonly role: "admin" | "operator";
-}
-
-/** The signed-in browser user of a page request, if any (pages accept the session cookie only). */
-function viewerOf(request: Request): SessionViewer | null {
-  if (!request.auth.isAuthenticated) return null;
-  const p = (request.auth.credentials as unknown as { principal?: { name?: string; role?: string } }).principal;
-  if (!p?.name || (p.role !== "admin" && p.role !== "operator")) return null;
-  return { name: p.name, role: p.role };
-}
-
-/** Pages try the session: without one they send the browser to the login page (and back after). */
-const PAGE_AUTH = { mode: "try" as const, strategies: ["session"] };
-
-function html(h: ResponseToolkit, body: string, code = 200) {
-  return h.response(body).code(code).type("text/html; charset=utf-8").header("cache-control", "no-store");
-}
-
-function toLogin(h: ResponseToolkit, request: Request) {
-  return h.redirect(`${ADMIN_PREFIX}/login?next=${encodeURIComponent(request.path)}`).code(303).header("cache-control", "no-store");
-}
+import { html, PAGE_AUTH, toLogin, viewerOf } from "./page-session.js";
 
 /**
  * The admin pages (`/admin/<page>`, `/admin/login`, `/admin` → the role's first page) and their
@@ -49,10 +26,11 @@ export function registerPageRoutes(server: Server, assets: StaticAssets): void {
   server.route({
     method: "GET",
     path: `${ADMIN_PREFIX}/login`,
-    options: { auth: PAGE_AUTH, description: "The admin login page." },
+    options: { auth: PAGE_AUTH, description: "The login page of the admin pages and the attendant console." },
     handler: (request, h) => {
       const viewer = viewerOf(request);
-      if (viewer) return h.redirect(`${ADMIN_PREFIX}/${homePage(viewer.role).id}`).code(303);
+      // Signed in already: where signing in would have led (operators to the console).
+      if (viewer) return h.redirect(viewer.role === "operator" ? CONSOLE_PREFIX : `${ADMIN_PREFIX}/${homePage(viewer.role).id}`).code(303);
       return html(h, renderLogin());
     },
   });
