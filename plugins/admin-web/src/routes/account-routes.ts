@@ -15,9 +15,10 @@ const AccountInfo = Type.Object({ name: Type.String(), role: Role });
 /**
  * Admin and operator accounts (passwords scrypt-hashed by the core, never returned): list, add,
  * change password or role, delete. The last admin cannot be removed or demoted, and nobody can
- * delete the account they are signed in with: either would lock the admins out.
+ * delete the account they are signed in with: either would lock the admins out. `onDeleted`
+ * removes what other parts keep per account.
  */
-export function registerAccountRoutes(server: Server, accounts: AccountService, store: Store, audit: Logger): void {
+export function registerAccountRoutes(server: Server, accounts: AccountService, store: Store, audit: Logger, onDeleted: (name: string) => Promise<void> = async () => {}): void {
   const admins = async () => (await store.accounts.list()).filter((a) => a.role === "admin").length;
   server.route({
     method: "GET",
@@ -80,6 +81,8 @@ export function registerAccountRoutes(server: Server, accounts: AccountService, 
       if (me.kind === "account" && me.name === name) throw new ConflictError("name", name, "you cannot delete the account you are signed in with");
       if (account.role === "admin" && (await admins()) <= 1) throw new ConflictError("name", name, "the last admin account cannot be deleted");
       await store.accounts.remove(name);
+      // What belonged to the account (its console contact list) goes too; a later account of the same name starts afresh.
+      await onDeleted(name);
       audit.info({ by: actor(request), account: name }, "account deleted");
       return h.response().code(204);
     },
