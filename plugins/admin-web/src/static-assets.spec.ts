@@ -21,6 +21,6 @@ describe("StaticAssets", () => {
 
   it("finds the built front end of this package", () => {
     const names = new StaticAssets().names();
-    expect(names).to.include.members(["admin.css", "favicon.svg", "page-login.js", "page-diagnostics.js", "dom.js"]);
+    expect(names).to.include.members(["admin.css", "console.css", "favicon.svg", "page-login.js", "page-diagnostics.js", "page-console.js", "dom.js"]);
   });
 });

@@ -1,10 +1,14 @@
 import { setCsrfToken } from "./api.js";
 
-/** Where to go after signing in: a same-site admin path from `?next=`, else the admin home. */
-function nextPath(): string {
+/**
+ * Where to go after signing in: a page path from `?next=`, else the role's home (operators the
+ * attendant console, admins the admin pages).
+ */
+function nextPath(role: "admin" | "operator"): string {
   const next = new URLSearchParams(location.search).get("next") ?? "";
-  // Only local admin paths: `?next=//evil.example` must not become an open redirect.
-  return /^\/admin(\/[a-z-]*)?$/.test(next) ? next : "/admin";
+  // Only the hub's own page paths: `?next=//evil.example` must not become an open redirect.
+  if (/^\/(admin|console)(\/[a-z-]*)?$/.test(next)) return next;
+  return role === "operator" ? "/console" : "/admin";
 }
 
 const form = document.getElementById("login-form") as HTMLFormElement;
@@ -35,9 +39,9 @@ form.addEventListener("submit", async (event) => {
       credentials: "same-origin",
     });
     if (res.ok) {
-      const body = (await res.json()) as { csrfToken: string };
+      const body = (await res.json()) as { csrfToken: string; role: "admin" | "operator" };
       setCsrfToken(body.csrfToken);
-      location.assign(nextPath());
+      location.assign(nextPath(body.role));
       return;
     }
     password.value = "";

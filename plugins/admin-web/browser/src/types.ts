@@ -89,3 +89,21 @@ export function noteText(note: unknown): string | null {
   if (note && typeof note === "object" && typeof (note as { text?: unknown }).text === "string") return (note as { text: string }).text || null;
   return null;
 }
+
+/** The note on a user (`note`, notes plugin) as the API and the stream carry it. */
+export interface NoteView {
+  readonly text: string;
+  readonly author: string;
+  readonly visibleTo: "everyone" | "admins";
+  readonly validUntil: number | null;
+  readonly version: number;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+/** The note with its version and author, or null (none, or only a text from an older shape). */
+export function noteOf(note: unknown): NoteView | null {
+  if (!note || typeof note !== "object") return null;
+  const n = note as Partial<NoteView>;
+  return typeof n.text === "string" && typeof n.version === "number" ? (n as NoteView) : null;
+}
