@@ -28,6 +28,8 @@ const ADMIN_API: readonly [string, string][] = [
   ["DELETE", "/api/v1/tokens/abc123"],
 ];
 const PAGES = ["/admin", "/admin/configuration", "/admin/diagnostics", "/admin/services", "/admin/users", "/admin/accounts"];
+/** The attendant console and the front door leading to it (same plugin, same headers). */
+const CONSOLE_PAGES = ["/", "/console"];
 
 /**
  * Security of the admin UI over HTTP: authentication on every route, CSRF on every change, the
@@ -121,6 +123,7 @@ describe("Admin web security", function () {
         ["PUT", "/api/v1/connectors/evil", json, JSON.stringify({ type: "sip-simple", enabled: true, settings: {} })],
         ["PUT", "/api/v1/settings/presence.monitorAll", json, JSON.stringify({ value: true })],
         ["POST", "/api/v1/services/hub/stop", {}, undefined],
+        ["PUT", "/api/v1/me/contacts/alice", {}, undefined],
         ["DELETE", "/api/v1/session", {}, undefined],
       ];
       for (const [method, path, headers, body] of attempts) {
@@ -138,6 +141,7 @@ describe("Admin web security", function () {
       expect((await hub.app.store.accounts.list()).map((a) => a.username)).to.deep.equal([ADMIN.name]);
       expect((await hub.app.store.tokens.list()).some((t) => t.label === "stolen")).to.equal(false);
       expect(hub.app.services.get("hub").state).to.equal("running");
+      expect(await (await call("GET", "/api/v1/me/contacts", { cookie })).json()).to.deep.equal({ contacts: [] });
       // The same change with the header goes through: the refusal was the CSRF check.
       const ok = await call("PUT", "/api/v1/users/mallory", { cookie, "x-csrf-token": csrf, ...json }, JSON.stringify({ firstExtension: "666" }));
       expect(ok.status).to.equal(201);
@@ -204,12 +208,12 @@ describe("Admin web security", function () {
   });
 
   describe("security headers", () => {
-    const assets = ["admin.css", "favicon.svg", "page-login.js", "page-configuration.js", "page-diagnostics.js", "page-services.js", "page-users.js", "page-accounts.js", "api.js", "dom.js", "no-such-file.js"];
+    const assets = ["admin.css", "console.css", "favicon.svg", "page-login.js", "page-configuration.js", "page-diagnostics.js", "page-services.js", "page-users.js", "page-accounts.js", "page-console.js", "person-row.js", "note-editor.js", "console-stream.js", "icons.js", "api.js", "dom.js", "no-such-file.js"];
 
-    it("sends a strict CSP, nosniff, no-referrer and no framing on every page, asset, redirect and error under /admin", async () => {
+    it("sends a strict CSP, nosniff, no-referrer and no framing on every page, asset, redirect and error under /admin and /console", async () => {
       const responses: [string, Response][] = [];
-      for (const p of [...PAGES, "/admin/login", "/admin/no-such-page"]) responses.push([`${p} (session)`, await call("GET", p, { cookie })]);
-      for (const p of [...PAGES, "/admin/login"]) responses.push([`${p} (anonymous)`, await call("GET", p)]);
+      for (const p of [...PAGES, ...CONSOLE_PAGES, "/admin/login", "/admin/no-such-page", "/console/no-such-page"]) responses.push([`${p} (session)`, await call("GET", p, { cookie })]);
+      for (const p of [...PAGES, ...CONSOLE_PAGES, "/admin/login"]) responses.push([`${p} (anonymous)`, await call("GET", p)]);
       for (const a of assets) responses.push([a, await call("GET", `/admin/assets/${a}`)]);
       for (const [what, res] of responses) {
         const csp = res.headers.get("content-security-policy") ?? "";
@@ -224,7 +228,7 @@ describe("Admin web security", function () {
     });
 
     it("serves pages with no inline script or style, and front-end code that never parses HTML", async () => {
-      for (const p of [...PAGES.slice(1), "/admin/login"]) {
+      for (const p of [...PAGES.slice(1), "/console", "/admin/login"]) {
         const html = await (await call("GET", p, { cookie })).text();
         expect(html, p).to.not.match(/<script(?![^>]*\bsrc=)[^>]*>/i);
         expect(html, p).to.not.match(/<style|\sstyle=|\son[a-z]+=/i);
@@ -270,6 +274,17 @@ describe("Admin web security", function () {
       await tp.goto(`${hub.url}/admin/diagnostics`);
       await page.locator('tr[data-user="mallory"]').waitFor();
       expect(await page.locator("#app img, #app script").count()).to.equal(0);
+      expect(await page.evaluate("typeof window.__xss")).to.equal("undefined");
+      // The attendant console: search result and contact, name and note.
+      await tp.goto(`${hub.url}/console`);
+      await page.locator("#search").fill("1666");
+      const found = page.locator('#results li[data-user="mallory"]');
+      await found.locator(".note-text").waitFor();
+      expect(await found.locator(".person-name").textContent()).to.equal(XSS_NAME);
+      expect(await found.locator(".note-text").textContent()).to.equal(XSS_NOTE);
+      await found.getByRole("button", { name: /^Add .* to my contacts$/ }).click();
+      await page.locator('#contacts li[data-user="mallory"] .note-text').waitFor();
+      for (const sel of ["#app img", "#app script", "#app b"]) expect(await page.locator(sel).count(), sel).to.equal(0);
       expect(await page.evaluate("typeof window.__xss")).to.equal("undefined");
       expect(tp.problems()).to.deep.equal([]);
     });

@@ -245,16 +245,18 @@ describe("Admin web UI in headless Chromium", function () {
     expect(await page.content()).to.not.contain(value);
   });
 
-  it("gives operators Diagnostics read-only and refuses them the admin pages", async () => {
+  it("sends operators to the attendant console, gives them Diagnostics read-only and refuses them the admin pages", async () => {
     const op = await browser.newPage();
     await op.goto(`${hub.url}/admin/login`);
     await op.page.getByLabel("User name").fill(OPERATOR.name);
     await op.page.getByLabel("Password").fill(OPERATOR.password);
     await op.page.getByRole("button", { name: "Sign in" }).click();
+    await op.page.waitForURL(/\/console$/);
+    await op.goto(`${hub.url}/admin`);
     await op.page.waitForURL(/\/admin\/diagnostics$/);
     await op.page.locator("#users-table").waitFor();
     expect(await op.page.locator('[data-action="subscribe"]').count()).to.equal(0);
-    expect(await op.page.locator("nav a").allTextContents()).to.deep.equal(["Diagnostics"]);
+    expect(await op.page.locator("nav a").allTextContents()).to.deep.equal(["Attendant console", "Diagnostics"]);
     const res = await op.page.goto(`${hub.url}/admin/configuration`);
     expect(res?.status()).to.equal(403);
     await screenshot(op.page, SHOTS, "10-operator-diagnostics");
