@@ -11,6 +11,7 @@ import { runCli, startCli, stopChild } from "./support/run-cli.js";
 import { PresencePublisher, startWatcher, type Watcher } from "./support/sipp.js";
 import { StreamClient } from "./support/stream-client.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
+import { launchBrowser, screenshot } from "./support/browser.js";
 import { waitFor } from "./support/wait-for.js";
 
 type Node = Awaited<ReturnType<typeof startCli>> & { id: string };
@@ -180,6 +181,30 @@ describe("Cluster of three hub nodes on PostgreSQL", function () {
     writeFileSync(file, `username,displayName,firstExtension,sipUri,voicemailNumber\n${row}\n`);
     return file;
   }
+
+  it("shows every node with its health and the subscriptions it holds in Manage Services", async () => {
+    const node = [...nodes.values()][0]!;
+    await runCli(["admin", "add", "root", "--password-stdin", "--config", configs["node-a"]!], { stdin: "cluster admin password\n" });
+    const browser = await launchBrowser();
+    try {
+      const tp = await browser.newPage();
+      const page = tp.page;
+      await page.goto(`${node.url}/admin/login?next=%2Fadmin%2Fservices`);
+      await page.getByLabel("User name").fill("root");
+      await page.getByLabel("Password").fill("cluster admin password");
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.waitForURL(/\/admin\/services$/);
+      await page.locator("#cluster-table tbody tr").first().waitFor();
+      const rows = await page.locator("#cluster-table tbody tr").count();
+      expect(rows).to.be.at.least(2);
+      expect(await page.locator('#cluster-table [data-alive="true"]').count()).to.equal(nodes.size);
+      expect(await page.locator("#cluster-table").textContent()).to.contain("(this node)");
+      await screenshot(page, "cluster", "manage-services-nodes");
+      expect(tp.problems()).to.deep.equal([]);
+    } finally {
+      await browser.close();
+    }
+  });
 
   it("a node cut off from the database stops its subscriptions before another node takes them", async () => {
     const proxy = await startTcpProxy(5432);

@@ -241,7 +241,7 @@ export class PresenceHubApp {
         if (!this.services.has(`plugin:${h.id}`)) this.services.addFailed(`plugin:${h.id}`, "plugin", `routes failed: ${(e as Error).message}`);
       }
     }
-    if (this.clusterImpl) registerClusterRoutes(server, this.clusterImpl);
+    registerClusterRoutes(server, this.clusterImpl);
     registerOpenApi(server, { title: "presence-hub", version: VERSION });
     await server.start();
     if (config.http.tls && config.http.redirectHttpPort !== undefined) {

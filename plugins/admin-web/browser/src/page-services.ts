@@ -2,7 +2,7 @@ import { api, messageOf } from "./api.js";
 import { formatTime, h, replace, statusLine } from "./dom.js";
 import { SERVICE_STATE_LABEL } from "./labels.js";
 import { reloadButton, section, startPage, type PageContext } from "./shell.js";
-import type { ServiceView } from "./types.js";
+import type { ClusterNodeView, ServiceView } from "./types.js";
 
 const KIND_LABEL: Readonly<Record<string, string>> = { hub: "Presence hub", connector: "Connector", plugin: "Plugin part" };
 
@@ -79,6 +79,41 @@ async function render(ctx: PageContext): Promise<void> {
     );
   }
 
+  /** Cluster mode: every node with its lease and the subscriptions it holds; a single hub says so. */
+  const nodesBox = h("div", { id: "cluster-nodes" });
+  async function drawNodes(): Promise<void> {
+    const cluster = await api<{ enabled: boolean; nodes: ClusterNodeView[] }>("GET", "/api/v1/cluster");
+    if (!cluster.enabled) {
+      replace(nodesBox, h("p", { class: "muted" }, "A single hub (cluster mode is off)."));
+      return;
+    }
+    const nodes = cluster.nodes;
+    replace(
+      nodesBox,
+      h(
+        "table",
+        { class: "data", id: "cluster-table" },
+        h("caption", { class: "visually-hidden" }, "Cluster nodes"),
+        h("thead", {}, h("tr", {}, ["Node", "Address", "Health", "Lease age", "Subscriptions held"].map((t) => h("th", { scope: "col" }, t)))),
+        h(
+          "tbody",
+          {},
+          nodes.map((n) =>
+            h(
+              "tr",
+              { "data-node": n.nodeId },
+              h("th", { scope: "row" }, n.nodeId, n.self ? h("span", { class: "small muted" }, " (this node)") : null),
+              h("td", {}, n.address),
+              h("td", {}, h("span", { class: `badge ${n.alive ? "good" : "bad"}`, "data-alive": String(n.alive) }, n.alive ? "Alive" : "Lease expired")),
+              h("td", {}, `${(n.heartbeatAgeMs / 1000).toFixed(1)} s`),
+              h("td", { class: "watches" }, String(n.watches)),
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+
   replace(
     ctx.app,
     section(
@@ -87,8 +122,9 @@ async function render(ctx: PageContext): Promise<void> {
       status.el,
       box,
     ),
+    section("Cluster nodes", { id: "cluster", tools: [reloadButton(drawNodes)], intro: "Hub nodes sharing this store, the lease each renews, and the outbound subscriptions each one holds." }, nodesBox),
   );
-  await draw();
+  await Promise.all([draw(), drawNodes()]);
   ctx.live.on((change) => {
     if (change.kind === "services" || change.kind === "connectors") void draw();
   });

@@ -36,6 +36,16 @@ export interface ServiceView {
   readonly since: number;
 }
 
+/** A hub node of a cluster (`GET /api/v1/cluster`). */
+export interface ClusterNodeView {
+  readonly nodeId: string;
+  readonly address: string;
+  readonly heartbeatAgeMs: number;
+  readonly alive: boolean;
+  readonly watches: number;
+  readonly self: boolean;
+}
+
 /** A user with presence (`GET /api/v1/users`). */
 export interface UserView {
   readonly username: string;
