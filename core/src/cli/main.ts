@@ -83,7 +83,7 @@ users
   .option("--token <token>", "an admin API token (default: $PRESENCE_HUB_TOKEN)")
   .addOption(configOption())
   .action(async (opts: { dryRun?: boolean; json?: boolean; url?: string; token?: string; config?: string }) => {
-    const base = opts.url ?? `http://127.0.0.1:${loadConfig(opts.config).config.http.port}`;
+    const base = opts.url ?? localHubUrl(opts.config);
     const token = opts.token ?? process.env.PRESENCE_HUB_TOKEN;
     if (!token) throw new ConfigError("users sync", [{ path: "--token", message: "is required (or set PRESENCE_HUB_TOKEN); create one with `presence-hub token create --role admin`" }]);
     const fail = (message: string) => {
@@ -168,7 +168,7 @@ program
   .option("--token <token>", "an API token (default: $PRESENCE_HUB_TOKEN); admin role to change a service")
   .addOption(configOption())
   .action(async (action: string | undefined, id: string | undefined, opts: { url?: string; token?: string; config?: string }) => {
-    const base = opts.url ?? `http://127.0.0.1:${loadConfig(opts.config).config.http.port}`;
+    const base = opts.url ?? localHubUrl(opts.config);
     const token = opts.token ?? process.env.PRESENCE_HUB_TOKEN;
     if (!token) throw new ConfigError("services", [{ path: "--token", message: "is required (or set PRESENCE_HUB_TOKEN); create one with `presence-hub token create`" }]);
     const verb = action ?? "list";
@@ -217,6 +217,12 @@ program
   });
 
 registerBackupCommands(program, configOption);
+
+/** The running hub's own URL from its config: https when TLS is configured, on loopback. */
+function localHubUrl(configFile: string | undefined): string {
+  const http = loadConfig(configFile).config.http as { port: number; tls?: unknown };
+  return `${http.tls ? "https" : "http"}://127.0.0.1:${http.port}`;
+}
 
 /** Runs a data-only command: plugins loaded (for their migrations), store opened, then closed. */
 async function withStore(configFile: string | undefined, work: (app: PresenceHubApp) => Promise<void>): Promise<void> {

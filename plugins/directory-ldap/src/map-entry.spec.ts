@@ -82,7 +82,7 @@ describe("directory-ldap: attribute mapping", () => {
     const bad = mapEntry(directoryEntry("uid=h,dc=x", { uid: "h", telephoneNumber: "ext. 12", labeledURI: "sip:nohost" }), openldap, "ldap");
     expect(bad).to.deep.include({ username: "h" });
     expect(reason(bad)).to.match(/first extension: telephoneNumber "ext. 12" is not a dial string/).and.match(/SIP URI: labeledURI "sip:nohost" is not a SIP URI/);
-    expect(reason(mapEntry(directoryEntry("uid=i,dc=x", { uid: "i", cn: "x".repeat(201), telephoneNumber: "1" }), openldap, "ldap"))).to.match(/longer than 200/);
+    expect(reason(mapEntry(directoryEntry("uid=i,dc=x", { uid: "i", cn: "x".repeat(201), telephoneNumber: "1" }), openldap, "ldap"))).to.match(/displayName must be at most 200 characters/);
   });
 
   it("skips an entry with neither a first extension nor a SIP URI: nothing to show presence for", () => {
