@@ -21,8 +21,7 @@
  * be in the root's namespace. Only *unconditional* forwarding diverts every call, so busy and
  * no-answer forwarding are recognised and reported as not affecting the line.
  */
-import type { TelephonyFacts } from "@presence-hub/core";
-import { type XmlElement, type XmlErrorCode, type XmlLimits, readRoot } from "./xml-reader.js";
+import { type TelephonyFacts, type XmlElement, type XmlErrorCode, type XmlLimits, readRoot } from "@presence-hub/core";
 
 /**
  * Partial telephony facts to merge into the line state. Absent fields were not mentioned.

@@ -15,13 +15,13 @@
  *   feature) → one merged `as-feature-event`;
  * - anything else → `unsupported-content-type` (e.g. xpidf, which needs a DTD, or pidf-diff).
  */
+import type { XmlLimits } from "@presence-hub/core";
 import { type AsFeatureFacts, mergeAsFeatureFacts, parseAsFeatureEvent } from "./as-feature-event.js";
 import { tryParseContentType as parseContentType } from "../wire/content-type.js";
 import { type DialogInfoDocument, parseDialogInfo } from "./dialog-info.js";
 import { type MultipartLimits, type MultipartPart, normalizeContentId, splitMultipart } from "./multipart.js";
 import { type PidfDocument, parsePidf } from "./pidf.js";
 import { type RlmiInstance, type RlmiList, pairRlmiParts, parseRlmi } from "./rlmi.js";
-import type { XmlLimits } from "./xml-reader.js";
 
 /** Why a body was not usable. */
 export type BodyErrorCode = "unsupported-content-type" | "body-mismatch" | "too-large";

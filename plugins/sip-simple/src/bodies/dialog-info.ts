@@ -18,9 +18,8 @@
  *   them, which is worse than the rarer opposite. Registration state, where a server offers it,
  *   is the source to tell them apart.
  */
-import type { TelephonyDetail, TelephonyFacts } from "@presence-hub/core";
+import { type TelephonyDetail, type TelephonyFacts, type XmlElement, type XmlErrorCode, type XmlLimits, attributeValue, firstChild, readRoot } from "@presence-hub/core";
 import { sanitizeDisplayText } from "./display-text.js";
-import { type XmlElement, type XmlErrorCode, type XmlLimits, attributeValue, firstChild, readRoot } from "./xml-reader.js";
 
 /** dialog-info namespace (RFC 4235). */
 export const DIALOG_INFO_NS = "urn:ietf:params:xml:ns:dialog-info";

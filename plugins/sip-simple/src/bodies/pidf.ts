@@ -15,7 +15,7 @@
  * - an Asterisk PJSIP release that wrote the activity as text (`<ep:activities>ep:busy</ep:activities>`)
  *   instead of an element.
  */
-import { type XmlElement, type XmlErrorCode, type XmlLimits, XML_NAMESPACE, attributeValue, readRoot } from "./xml-reader.js";
+import { type XmlElement, type XmlErrorCode, type XmlLimits, XML_NAMESPACE, attributeValue, readRoot } from "@presence-hub/core";
 
 /** PIDF core namespace (RFC 3863). */
 export const PIDF_NS = "urn:ietf:params:xml:ns:pidf";

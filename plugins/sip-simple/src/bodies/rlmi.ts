@@ -9,7 +9,7 @@
  * changed resource (shared/harness/README.md).
  */
 import { normalizeContentId } from "./multipart.js";
-import { type XmlElement, type XmlErrorCode, type XmlLimits, attributeValue, readRoot } from "./xml-reader.js";
+import { type XmlElement, type XmlErrorCode, type XmlLimits, attributeValue, readRoot } from "@presence-hub/core";
 
 /** RLMI namespace (RFC 4662). */
 export const RLMI_NS = "urn:ietf:params:xml:ns:rlmi";

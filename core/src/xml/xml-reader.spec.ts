@@ -1,8 +1,20 @@
 import { expect } from "chai";
-import { readFileSync } from "node:fs";
 import { type XmlElement, type XmlErrorCode, XML_NAMESPACE, attributeValue, childText, firstChild, readXml } from "./xml-reader.js";
 
-const fixture = (name: string): Buffer => readFileSync(new URL(`../../test-fixtures/bodies/${name}`, import.meta.url));
+/** A PIDF body as Kamailio sends it (plugins/sip-simple/test-fixtures/bodies/kamailio-pidf-away.xml). */
+const KAMAILIO_PIDF = `<?xml version="1.0" encoding="UTF-8"?>
+<presence xmlns="urn:ietf:params:xml:ns:pidf" xmlns:dm="urn:ietf:params:xml:ns:pidf:data-model" xmlns:rpid="urn:ietf:params:xml:ns:pidf:rpid" entity="sip:alice@127.0.0.1">
+<tuple id="t-alice">
+<status><basic>open</basic></status>
+<contact>sip:alice@127.0.0.1:5081</contact>
+<note>Away</note>
+</tuple>
+<dm:person id="p-alice">
+<rpid:activities><rpid:away/></rpid:activities>
+<dm:note>Away</dm:note>
+</dm:person>
+</presence>
+`;
 
 function root(input: string | Uint8Array): XmlElement {
   const r = readXml(input);
@@ -22,7 +34,7 @@ function refused(input: string | Uint8Array, code: XmlErrorCode, limits?: Parame
 describe("readXml", () => {
   describe("well-formed documents", () => {
     it("reads elements, attributes and text of the real Kamailio PIDF body", () => {
-      const r = root(fixture("kamailio-pidf-away.xml"));
+      const r = root(Buffer.from(KAMAILIO_PIDF));
       expect(r.namespaceURI).to.equal("urn:ietf:params:xml:ns:pidf");
       expect(r.localName).to.equal("presence");
       expect(attributeValue(r, "entity")).to.equal("sip:alice@127.0.0.1");
@@ -74,6 +86,10 @@ describe("readXml", () => {
       expect(attributeValue(r, "b")).to.equal("w");
     });
 
+    it("accepts the non-ASCII name characters XML allows", () => {
+      expect(root("<a\u00b7b\u00e9/>").localName).to.equal("a\u00b7b\u00e9");
+    });
+
     it("normalises literal tabs and line breaks in attribute values", () => {
       expect(attributeValue(root('<n a="x\ty\nz"/>'), "a")).to.equal("x y z");
     });
@@ -102,7 +118,10 @@ describe("readXml", () => {
       refused('<?xml version="1.0"?><!DOCTYPE foo [<!ENTITY x SYSTEM "file:///etc/passwd">]><foo>&x;</foo>', "doctype");
     });
 
-    it("refuses a lower-case doctype and any other markup declaration", () => {
+    it("refuses a DOCTYPE wherever it stands, a lower-case one, and any other markup declaration", () => {
+      refused('<!DOCTYPE a [<!ENTITY x "xxxxxxxx">]><a>&x;</a>', "doctype");
+      refused("<a><!DOCTYPE a></a>", "doctype");
+      refused("<a/><!DOCTYPE a>", "doctype");
       refused("<!doctype x><x/>", "doctype");
       refused('<x><!ENTITY y "z"></x>', "malformed");
     });
@@ -110,12 +129,19 @@ describe("readXml", () => {
     it("refuses an undeclared entity reference (no DTD, no custom entities)", () => {
       refused("<x>&nbsp;</x>", "bad-reference");
       refused("<x>&lol9;</x>", "bad-reference");
+      refused("<a>&x;</a>", "bad-reference");
+      refused("<a>fish & chips</a>", "bad-reference");
+      refused('<a b="fish & chips"/>', "bad-reference");
     });
 
     it("refuses 10,000-deep nesting at depth 33, without reading the rest", () => {
       const deep = "<a>".repeat(10_000) + "</a>".repeat(10_000);
       const { offset } = refused(deep, "too-deep");
       expect(offset).to.equal(32 * 3);
+    });
+
+    it("refuses 40-deep nesting with the default depth of 32", () => {
+      refused("<a>".repeat(40) + "</a>".repeat(40), "too-deep");
     });
 
     it("refuses a 10 MB body by its size before reading it", () => {
@@ -133,8 +159,16 @@ describe("readXml", () => {
 
     it("refuses too much text, too many attributes and too many elements", () => {
       refused(`<a>${"x".repeat(100)}</a>`, "text-too-long", { maxTextLength: 50 });
+      refused(`<a>${"x".repeat(100)}</a>`, "too-large", { maxBytes: 50 });
       refused(`<a ${Array.from({ length: 40 }, (_, i) => `a${i}="1"`).join(" ")}/>`, "too-many-attributes");
       refused(`<a>${"<b/>".repeat(100)}</a>`, "too-many-elements", { maxElements: 50 });
+    });
+
+    it("counts the whitespace between children against the text limit, though the tree drops it", () => {
+      const blanks = `<a>${"<b/>\n    ".repeat(20)}</a>`;
+      expect(readXml(blanks, { maxTextLength: 200 }).ok).to.equal(true);
+      expect(root(blanks).text).to.equal("");
+      refused(blanks, "text-too-long", { maxTextLength: 50 });
     });
 
     it("bounds namespace declarations in scope, so prefix lookups stay cheap", () => {
@@ -150,34 +184,47 @@ describe("readXml", () => {
       expect(r.ok).to.equal(false);
       refused(Buffer.from([0xff, 0xfe, 0x3c, 0x00]), "encoding");
       refused(Buffer.from([0x3c, 0x61, 0x3e, 0xc3, 0x28, 0x3c, 0x2f, 0x61, 0x3e]), "encoding");
+      refused(Buffer.from('<?xml version="1.0" encoding="EBCDIC-US"?><a/>'), "encoding");
+      refused(Buffer.from('<?xml version="1.0" encoding="l1"?><a/>'), "encoding");
       refused("<a>\u0001</a>", "bad-character");
       refused("not xml at all", "malformed");
     });
 
     it("refuses truncated documents", () => {
-      const whole = fixture("kamailio-pidf-away.xml").toString("utf8");
+      const whole = KAMAILIO_PIDF;
       for (const cut of [10, 60, 200, 300, whole.lastIndexOf("</presence>") + 3]) {
         const r = readXml(whole.slice(0, cut));
         expect(r.ok, `cut at ${cut}`).to.equal(false);
         if (!r.ok) expect(["truncated", "malformed"]).to.include(r.error.code);
       }
       refused("", "truncated");
+      refused("<a>", "truncated");
       refused('<a b="c', "truncated");
       refused("<a><!-- never closed", "truncated");
     });
 
     it("refuses structural errors", () => {
       refused("<a></b>", "malformed");
+      refused("<a><b></a></b>", "malformed");
+      refused("<a></ a>", "malformed");
       refused("<a/><b/>", "malformed");
       refused("<a/>text", "malformed");
       refused('<a x="1" x="2"/>', "malformed");
+      refused('<a x="1"y="2"/>', "malformed");
+      refused('<a xmlns="urn:a" xmlns="urn:b"/>', "malformed");
+      refused('<a xmlns:p="urn:a" xmlns:p="urn:b"/>', "malformed");
       refused('<a xmlns:p="urn:p" xmlns:q="urn:p" p:x="1" q:x="2"/>', "malformed");
       refused("<a b=c/>", "malformed");
       refused('<a b="<"/>', "malformed");
       refused("<p:a/>", "unbound-prefix");
       refused('<a xmlns:p=""/>', "malformed");
+      refused('<a xmlns:xml="urn:x"/>', "malformed");
+      refused('<a xmlns:="urn:x"/>', "malformed");
+      refused("<a\u00b8/>", "malformed");
+      refused("<? x?><a/>", "malformed");
       refused("<a>&#0;</a>", "bad-reference");
       refused("<a>&#xD800;</a>", "bad-reference");
+      refused("<a>&#xFFFF;</a>", "bad-reference");
     });
 
     it("never throws, whatever the input", () => {
