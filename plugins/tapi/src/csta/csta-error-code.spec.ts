@@ -1,8 +1,8 @@
 import { expect } from "chai";
+import { readCstaDocument } from "./csta-document.js";
 import { readCstaError } from "./csta-error-code.js";
-import { readXml } from "./xml-reader.js";
 
-const error = (body: string) => readCstaError(readXml(`<CSTAErrorCode xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3">${body}</CSTAErrorCode>`));
+const error = (body: string) => readCstaError(readCstaDocument(`<CSTAErrorCode xmlns="http://www.ecma-international.org/standards/ecma-323/csta/ed3">${body}</CSTAErrorCode>`));
 
 describe("CSTAErrorCode", () => {
   it("maps unknown devices to not-found", () => {

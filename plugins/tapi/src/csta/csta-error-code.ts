@@ -1,5 +1,4 @@
-import type { ErrorStatus } from "@presence-hub/core";
-import type { XmlNode } from "./xml-reader.js";
+import type { ErrorStatus, XmlElement } from "@presence-hub/core";
 
 /**
  * An ECMA-323 `CSTAErrorCode` negative response: one child naming the category (`operation`,
@@ -20,10 +19,10 @@ const NOT_FOUND = /^(invalid(Csta)?Device(ID|Identifier)|objectNotKnown|invalidM
 const DENIED = /^(privilegeViolation\w*|securityViolation|notAuthori[sz]ed\w*)$/i;
 
 /** Reads a `CSTAErrorCode` element (never throws: an empty one is `unspecified`). */
-export function readCstaError(root: XmlNode): CstaError {
+export function readCstaError(root: XmlElement): CstaError {
   const c = root.children[0];
-  const category = c?.name ?? "unspecified";
-  const value = (c ? (c.children[0]?.name ?? c.text) : root.text).trim() || "generic";
+  const category = c?.localName ?? "unspecified";
+  const value = (c ? (c.children[0]?.localName ?? c.text) : root.text).trim() || "generic";
   let status: ErrorStatus = "error";
   if (category === "security" || DENIED.test(value)) status = "access-denied";
   else if (NOT_FOUND.test(value)) status = "not-found";

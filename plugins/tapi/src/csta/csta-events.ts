@@ -1,7 +1,8 @@
+import type { XmlElement } from "@presence-hub/core";
 import type { ConnectionState, DeviceEvent } from "../link/device-event.js";
 import { bool } from "./csta-messages.js";
 import { deviceIdOf, displayDeviceId, sameDevice } from "./device-id.js";
-import { child, childrenNamed, childText, type XmlNode } from "./xml-reader.js";
+import { child, childrenNamed, childText } from "./xml-query.js";
 
 /**
  * ECMA-323 events → device events, for the device a monitor watches.
@@ -59,7 +60,7 @@ export const IGNORED_EVENTS: ReadonlySet<string> = new Set([
  * The device events an ECMA-323 event means for `device`, or null when the event is not one
  * presence knows (the caller logs and skips it). An ignored event yields an empty list.
  */
-export function translateEvent(name: string, root: XmlNode, device: string): DeviceEvent[] | null {
+export function translateEvent(name: string, root: XmlElement, device: string): DeviceEvent[] | null {
   if (name in CONNECTION) return callEvent(name, root, device);
   switch (name) {
     case "DoNotDisturbEvent": {
@@ -85,7 +86,7 @@ export function translateEvent(name: string, root: XmlNode, device: string): Dev
   return IGNORED_EVENTS.has(name) ? [] : null;
 }
 
-function callEvent(name: string, root: XmlNode, device: string): DeviceEvent[] | null {
+function callEvent(name: string, root: XmlElement, device: string): DeviceEvent[] | null {
   const callId = childText(root, CONNECTION[name]!, "callID");
   if (!callId) return null;
   const ours = (field: string) => sameDevice(deviceIdOf(child(root, field)), device);
@@ -157,7 +158,7 @@ function callEvent(name: string, root: XmlNode, device: string): DeviceEvent[] |
  * Transfer and conference replace calls: the old ones end at our device and, unless we left
  * (`localConnectionInfo` null), the resulting call continues in our connection's state.
  */
-function mergedCalls(name: string, root: XmlNode, device: string): DeviceEvent[] {
+function mergedCalls(name: string, root: XmlElement, device: string): DeviceEvent[] {
   const out: DeviceEvent[] = [];
   const state = localState(root);
   const old = [childText(root, "primaryOldCall", "callID"), childText(root, "secondaryOldCall", "callID")].filter((c): c is string => !!c);
@@ -173,7 +174,7 @@ function mergedCalls(name: string, root: XmlNode, device: string): DeviceEvent[]
   return out;
 }
 
-function localState(root: XmlNode): ConnectionState | undefined {
+function localState(root: XmlElement): ConnectionState | undefined {
   const v = childText(root, "localConnectionInfo");
   return v === "null" || v === "initiated" || v === "alerting" || v === "connected" || v === "hold" || v === "queued" || v === "fail" ? v : undefined;
 }

@@ -1,5 +1,5 @@
 import { createConnection, type Socket } from "node:net";
-import type { Clock, Logger, TimerHandle } from "@presence-hub/core";
+import { XmlError, type Clock, type Logger, type TimerHandle } from "@presence-hub/core";
 import type { CtiLink, CtiLinkDelegate, MonitorHandle } from "../link/cti-link.js";
 import type { SnapshotPart } from "../link/device-event.js";
 import { DeviceRequestError, LinkOpenError } from "../link/link-errors.js";
@@ -368,7 +368,9 @@ export class CstaLink implements CtiLink {
     } catch (e) {
       this.counters.malformed++;
       this.trace("in", frame.payload.toString("utf8", 0, Math.min(frame.payload.length, TRACE_CHARS)));
-      this.badInput.log({ reason: (e as Error).message, invokeId: frame.invokeId }, "malformed CSTA message skipped");
+      // Where the reader stopped helps find the fault in the traced message.
+      const at = e instanceof XmlError ? { offset: e.offset } : {};
+      this.badInput.log({ reason: (e as Error).message, ...at, invokeId: frame.invokeId }, "malformed CSTA message skipped");
       return;
     }
     switch (message.type) {

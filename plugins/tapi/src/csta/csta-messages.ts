@@ -1,7 +1,9 @@
+import type { XmlElement } from "@presence-hub/core";
 import type { ConnectionState, ForwardSetting, SnapshotCall } from "../link/device-event.js";
+import { readCstaDocument } from "./csta-document.js";
 import { readCstaError, type CstaError } from "./csta-error-code.js";
 import { isCstaNamespace, SESSION_NAMESPACE } from "./csta-namespaces.js";
-import { child, childrenNamed, childText, descendant, readXml, type XmlNode } from "./xml-reader.js";
+import { child, childrenNamed, childText, descendant } from "./xml-query.js";
 
 /**
  * Incoming CSTA XML messages, decoded into what the link needs. Events stay as XML nodes here:
@@ -23,7 +25,7 @@ export type CstaIncoming =
   | { readonly type: "CSTAErrorCode"; readonly error: CstaError }
   | { readonly type: "SystemStatus"; readonly status: string }
   | { readonly type: "MonitorEnded"; readonly crossRefId: string | undefined }
-  | { readonly type: "event"; readonly name: string; readonly crossRefId: string | undefined; readonly root: XmlNode }
+  | { readonly type: "event"; readonly name: string; readonly crossRefId: string | undefined; readonly root: XmlElement }
   | { readonly type: "unknown"; readonly name: string; readonly ns: string };
 
 /** A well-formed document that lacks what its kind requires (e.g. a MonitorStartResponse without id). */
@@ -37,15 +39,15 @@ export type CstaResponseType = Exclude<CstaIncoming["type"], "SystemStatus" | "M
 const LOCAL_STATES: ReadonlySet<string> = new Set(["null", "initiated", "alerting", "connected", "hold", "queued", "fail"]);
 
 /**
- * Decodes one message. Throws `XmlSyntaxError` for broken or hostile XML and
+ * Decodes one message. Throws the core reader's `XmlError` for broken or hostile XML and
  * {@link MalformedMessageError} for a known message missing required parts; unknown messages
  * come back as `unknown` so the caller can log and skip them.
  */
 export function decodeIncoming(payload: Uint8Array | string): CstaIncoming {
-  const root = readXml(payload);
-  const name = root.name;
-  if (root.ns === SESSION_NAMESPACE) return decodeSession(root);
-  if (!isCstaNamespace(root.ns)) return { type: "unknown", name, ns: root.ns };
+  const root = readCstaDocument(payload);
+  const name = root.localName;
+  if (root.namespaceURI === SESSION_NAMESPACE) return decodeSession(root);
+  if (!isCstaNamespace(root.namespaceURI)) return { type: "unknown", name, ns: root.namespaceURI };
   switch (name) {
     case "MonitorStartResponse": {
       const crossRefId = childText(root, "monitorCrossRefID");
@@ -75,29 +77,29 @@ export function decodeIncoming(payload: Uint8Array | string): CstaIncoming {
       return { type: "MonitorEnded", crossRefId: childText(root, "monitorCrossRefID") };
   }
   if (name.endsWith("Event")) return { type: "event", name, crossRefId: childText(root, "monitorCrossRefID"), root };
-  return { type: "unknown", name, ns: root.ns };
+  return { type: "unknown", name, ns: root.namespaceURI };
 }
 
-function decodeSession(root: XmlNode): CstaIncoming {
-  switch (root.name) {
+function decodeSession(root: XmlElement): CstaIncoming {
+  switch (root.localName) {
     case "StartApplicationSessionPosResponse": {
       const sessionId = childText(root, "sessionID");
       if (!sessionId) throw new MalformedMessageError("StartApplicationSessionPosResponse without sessionID");
       const d = Number(childText(root, "actualSessionDuration"));
-      return { type: root.name, sessionId, durationSeconds: Number.isFinite(d) && d > 0 ? d : undefined };
+      return { type: root.localName, sessionId, durationSeconds: Number.isFinite(d) && d > 0 ? d : undefined };
     }
     case "StartApplicationSessionNegResponse":
     case "ResetApplicationSessionTimerNegResponse":
-      return { type: root.name, reason: sessionError(root) };
+      return { type: root.localName, reason: sessionError(root) };
     case "ResetApplicationSessionTimerPosResponse":
     case "StopApplicationSessionPosResponse":
-      return { type: root.name } as CstaIncoming;
+      return { type: root.localName } as CstaIncoming;
   }
-  return { type: "unknown", name: root.name, ns: root.ns };
+  return { type: "unknown", name: root.localName, ns: root.namespaceURI };
 }
 
 /** ECMA-354 negative responses carry `errorCode/definedError` (or an application-specific text). */
-function sessionError(root: XmlNode): string {
+function sessionError(root: XmlElement): string {
   const code = child(root, "errorCode");
   const defined = childText(code, "definedError");
   if (defined) return defined;
@@ -106,7 +108,7 @@ function sessionError(root: XmlNode): string {
 }
 
 /** `crossRefIDorSnapshotData/snapshotData/snapshotDeviceResponseInfo*`. */
-function snapshotCalls(root: XmlNode): SnapshotCall[] {
+function snapshotCalls(root: XmlElement): SnapshotCall[] {
   const data = descendant(root, "snapshotData");
   const out: SnapshotCall[] = [];
   for (const info of childrenNamed(data, "snapshotDeviceResponseInfo")) {
@@ -122,7 +124,7 @@ function snapshotCalls(root: XmlNode): SnapshotCall[] {
  * call state (`callReceived` = the device is alerted, `callDelivered` = it called and the other
  * party rings, `…Held` = held, …).
  */
-function snapshotState(node: XmlNode | undefined): ConnectionState {
+function snapshotState(node: XmlElement | undefined): ConnectionState {
   const local = descendant(node, "localConnectionState")?.text.trim();
   if (local && LOCAL_STATES.has(local)) return local as ConnectionState;
   const simple = (childText(node, "simpleCallState") ?? node?.children[0]?.text ?? "").trim();
@@ -146,7 +148,7 @@ function snapshotState(node: XmlNode | undefined): ConnectionState {
 }
 
 /** `forwardingList/forwardListItem*`: type, status and destination of each forwarding type. */
-function forwardingList(root: XmlNode): ForwardSetting[] {
+function forwardingList(root: XmlElement): ForwardSetting[] {
   const out: ForwardSetting[] = [];
   for (const item of childrenNamed(child(root, "forwardingList"), "forwardListItem")) {
     const type = childText(item, "forwardingType");

@@ -1,13 +1,13 @@
 import { expect } from "chai";
+import { readCstaDocument } from "./csta-document.js";
 import { deviceIdOf, displayDeviceId, sameDevice } from "./device-id.js";
-import { readXml } from "./xml-reader.js";
 
 describe("CSTA device ids", () => {
   it("reads plain and extended device ids; notKnown is no id", () => {
-    expect(deviceIdOf(readXml("<device>1001</device>"))).to.equal("1001");
-    expect(deviceIdOf(readXml("<callingDevice><deviceIdentifier>2000</deviceIdentifier></callingDevice>"))).to.equal("2000");
-    expect(deviceIdOf(readXml("<callingDevice><notKnown/></callingDevice>"))).to.equal(undefined);
-    expect(deviceIdOf(readXml("<deviceID><staticID>1001</staticID></deviceID>"))).to.equal("1001");
+    expect(deviceIdOf(readCstaDocument("<device>1001</device>"))).to.equal("1001");
+    expect(deviceIdOf(readCstaDocument("<callingDevice><deviceIdentifier>2000</deviceIdentifier></callingDevice>"))).to.equal("2000");
+    expect(deviceIdOf(readCstaDocument("<callingDevice><notKnown/></callingDevice>"))).to.equal(undefined);
+    expect(deviceIdOf(readCstaDocument("<deviceID><staticID>1001</staticID></deviceID>"))).to.equal("1001");
   });
 
   it("displays the number a switch means, whatever its notation", () => {

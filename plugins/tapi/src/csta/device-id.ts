@@ -1,4 +1,5 @@
-import { child, type XmlNode } from "./xml-reader.js";
+import type { XmlElement } from "@presence-hub/core";
+import { child } from "./xml-query.js";
 
 /**
  * Device identifiers as switches write them, made comparable and readable. Real examples:
@@ -11,7 +12,7 @@ import { child, type XmlNode } from "./xml-reader.js";
  * or the `deviceIdentifier` of an extended device id; undefined when the switch says
  * `notKnown`/`restricted` or gives nothing.
  */
-export function deviceIdOf(node: XmlNode | undefined): string | undefined {
+export function deviceIdOf(node: XmlElement | undefined): string | undefined {
   if (!node) return undefined;
   const inner = child(node, "deviceIdentifier") ?? child(node, "staticID") ?? child(node, "dynamicID");
   const text = (inner ? inner.text : node.children.length === 0 ? node.text : "").trim();
