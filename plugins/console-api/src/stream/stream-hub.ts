@@ -27,11 +27,14 @@ export const DEFAULT_STREAM_OPTIONS: StreamOptions = { flushMs: 20, maxBufferedB
 class Connection {
   /** What it watches: a set of usernames, everyone, or a text query. */
   watch: { kind: "none" } | { kind: "list"; users: Set<string> } | { kind: "all" } | { kind: "query"; q: string; users: Set<string> } = { kind: "none" };
+  /** Changes held back for this console alone (it was slow, or it watches a list or query). */
   readonly pending = new Set<string>();
   readonly removed = new Set<string>();
   alive = true;
   /** When the oldest change still pending for this console happened (hub clock, ms): the frame's lag. */
   pendingSince = 0;
+  /** Bus seq of its last snapshot or replay: changes up to it are already on the console. */
+  syncedSeq = 0;
 
   constructor(
     readonly id: string,
@@ -57,10 +60,12 @@ class Connection {
 /**
  * The live console stream: WebSocket connections authenticated like the API, each watching a
  * list, a query or everyone. Watching creates subscription demand (on-demand subscriptions).
- * Every hub event marks the affected user pending on the consoles that watch it; every
- * `flushMs` each console gets ONE frame with the current representation of its pending users
- * (each representation serialised once per flush, whatever the number of consoles). Sequence
- * numbers are the bus's; `?since=` resumes from the change log.
+ * Every hub event marks the user changed; every `flushMs` each console gets ONE frame with the
+ * current representation of the changed users it watches (each representation serialised once
+ * per flush, whatever the number of consoles). Consoles that watch everyone and are up to date
+ * share one frame, built and encoded once: with 100 such consoles, per-console strings were
+ * most of the hub's allocation (and GC) at a few thousand NOTIFYs per second. Sequence numbers
+ * are the bus's; `?since=` resumes from the change log.
  */
 export class StreamHub implements Notifier {
   readonly name = "console-stream";
@@ -70,6 +75,11 @@ export class StreamHub implements Notifier {
   private timer: TimerHandle | null = null;
   private pinger: NodeJS.Timeout | null = null;
   private counter = 0;
+  /** Users changed since the last flush, with the bus seq of their latest change. */
+  private changed = new Map<string, number>();
+  /** Seq and hub time of the oldest change in {@link changed}. */
+  private changedFirstSeq = 0;
+  private changedSince = 0;
   /** Frames and users sent, connections opened, frames held back for slow consoles (for tests, metrics). */
   readonly stats = { frames: 0, users: 0, connections: 0, deferred: 0 };
 
@@ -114,24 +124,29 @@ export class StreamHub implements Notifier {
     if (e.type !== "presence" && e.type !== "user" && e.type !== "annotation") return;
     const username = e.username;
     this.log.record(envelope.seq, username);
-    let any = false;
+    if (e.type === "user" && e.user === null) return this.onUserRemoved(username, envelope.at);
     if (e.type === "user" && e.user) this.onUserSaved(e.user);
+    if (this.connections.size === 0) return;
+    // O(1) per event whatever the number of consoles: who watches it is decided at the flush.
+    if (this.changed.size === 0) {
+      this.changedFirstSeq = envelope.seq;
+      this.changedSince = envelope.at;
+    }
+    this.changed.set(username, envelope.seq);
+    this.schedule();
+  }
+
+  /** A user was deleted: consoles watching them are told, and lists and queries forget them. */
+  private onUserRemoved(username: string, at: number): void {
+    this.changed.delete(username);
+    let any = false;
     for (const c of this.connections) {
-      if (e.type === "user" && e.user === null) {
-        if (c.watches(username)) {
-          if (c.pending.size === 0 && c.removed.size === 0) c.pendingSince = envelope.at;
-          c.removed.add(username);
-          c.pending.delete(username);
-          if (c.watch.kind === "list" || c.watch.kind === "query") c.watch.users.delete(username);
-          any = true;
-        }
-        continue;
-      }
-      if (c.watches(username)) {
-        if (c.pending.size === 0 && c.removed.size === 0) c.pendingSince = envelope.at;
-        c.pending.add(username);
-        any = true;
-      }
+      if (!c.watches(username)) continue;
+      if (c.pending.size === 0 && c.removed.size === 0) c.pendingSince = at;
+      c.removed.add(username);
+      c.pending.delete(username);
+      if (c.watch.kind === "list" || c.watch.kind === "query") c.watch.users.delete(username);
+      any = true;
     }
     if (any) this.schedule();
   }
@@ -187,6 +202,7 @@ export class StreamHub implements Notifier {
     c.pending.clear();
     c.removed.clear();
     const seq = this.bus.lastSeq;
+    c.syncedSeq = seq;
     const resume = c.resumeFrom;
     c.resumeFrom = null;
     if (resume !== null) {
@@ -250,36 +266,73 @@ export class StreamHub implements Notifier {
     }, this.options.flushMs);
   }
 
-  /** One frame per console with pending changes; each representation serialised once. */
+  /**
+   * One frame per console with changes it watches; each representation serialised once. Up-to-date
+   * consoles watching everyone get one shared frame per viewer role; the others get their own.
+   */
   private flush(): void {
     const seq = this.bus.lastSeq;
+    const changed = this.changed;
+    const firstSeq = this.changedFirstSeq;
+    const since = this.changedSince;
+    this.changed = new Map();
+    const now = this.clock.now();
     const cache = new Map<string, string | null>();
+    const shared = new Map<string, { frame: Buffer; users: number }>();
     let deferred = false;
     for (const c of this.connections) {
-      if (c.pending.size === 0 && c.removed.size === 0) continue;
+      const own = c.pending.size > 0 || c.removed.size > 0;
+      const fresh = changed.size > 0 && c.watch.kind !== "none";
+      if (!own && !fresh) continue;
       if (c.socket.bufferedAmount > this.options.maxBufferedBytes) {
-        deferred = true; // slow console: its changes stay pending, coalesced
+        // Slow console: what it misses waits in its own set, coalesced.
+        if (fresh) {
+          if (!own) c.pendingSince = since;
+          for (const [u, at] of changed) if (at > c.syncedSeq && c.watches(u)) c.pending.add(u);
+        }
+        deferred = true;
         this.stats.deferred++;
         continue;
       }
-      const parts: string[] = [];
-      for (const u of c.pending) {
-        const key = `${c.viewer.role}|${u}`;
-        let json = cache.get(key);
-        if (json === undefined) {
-          const user = this.hub.user(u);
-          json = user ? JSON.stringify(representUser(this.hub, user, c.viewer)) : null;
-          cache.set(key, json);
+      if (!own && c.watch.kind === "all" && c.syncedSeq < firstSeq) {
+        let s = shared.get(c.viewer.role);
+        if (!s) {
+          const parts = this.representations(changed.keys(), c.viewer, cache);
+          s = { frame: Buffer.from(deltaFrame(seq, parts, "[]")), users: parts.length };
+          shared.set(c.viewer.role, s);
         }
-        if (json) parts.push(json);
+        this.observeLag(Math.max(0, now - since) / 1000);
+        this.write(c, s.frame, s.users);
+        continue;
       }
+      const users = new Set(c.pending);
+      if (fresh) for (const [u, at] of changed) if (at > c.syncedSeq && c.watches(u)) users.add(u);
+      if (users.size === 0 && c.removed.size === 0) continue;
+      const parts = this.representations(users, c.viewer, cache);
       const removed = c.removed.size ? JSON.stringify([...c.removed]) : "[]";
+      const oldest = own ? (fresh ? Math.min(c.pendingSince, since) : c.pendingSince) : since;
       c.pending.clear();
       c.removed.clear();
-      this.observeLag(Math.max(0, this.clock.now() - c.pendingSince) / 1000);
-      this.write(c, `{"type":"delta","seq":${seq},"users":[${parts.join(",")}],"removed":${removed}}`, parts.length);
+      this.observeLag(Math.max(0, now - oldest) / 1000);
+      this.write(c, deltaFrame(seq, parts, removed), parts.length);
     }
     if (deferred) this.schedule();
+  }
+
+  /** JSON of each existing user's representation for the viewer, cached per role within one flush. */
+  private representations(usernames: Iterable<string>, viewer: Viewer, cache: Map<string, string | null>): string[] {
+    const parts: string[] = [];
+    for (const u of usernames) {
+      const key = `${viewer.role}|${u}`;
+      let json = cache.get(key);
+      if (json === undefined) {
+        const user = this.hub.user(u);
+        json = user ? JSON.stringify(representUser(this.hub, user, viewer)) : null;
+        cache.set(key, json);
+      }
+      if (json) parts.push(json);
+    }
+    return parts;
   }
 
   private sendUsers(c: Connection, head: string, usernames: string[], tail: string): void {
@@ -295,12 +348,18 @@ export class StreamHub implements Notifier {
     this.write(c, JSON.stringify(message), 0);
   }
 
-  private write(c: Connection, text: string, users: number): void {
+  /** Sends a text frame; a Buffer is sent as is (shared frames are encoded once for every console). */
+  private write(c: Connection, data: string | Buffer, users: number): void {
     if (c.socket.readyState !== c.socket.OPEN) return;
     this.stats.frames++;
     this.stats.users += users;
-    c.socket.send(text, (err) => {
+    c.socket.send(data, { binary: false }, (err) => {
       if (err) this.logger.debug({ err, console: c.id }, "stream write failed; dropping the console");
     });
   }
+}
+
+/** A delta frame: the changed users' representations (JSON) and the removed usernames (a JSON array). */
+function deltaFrame(seq: number, parts: readonly string[], removed: string): string {
+  return `{"type":"delta","seq":${seq},"users":[${parts.join(",")}],"removed":${removed}}`;
 }
