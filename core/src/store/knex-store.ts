@@ -56,7 +56,7 @@ export class KnexStore implements Store {
     this.users = new KnexUserRepository(this.knex);
     this.settings = new KnexSettingsRepository(this.knex);
     this.connectors = new KnexConnectorRepository(this.knex, box);
-    this.presence = new KnexPresenceRepository(this.knex, config.historyLimit);
+    this.presence = new KnexPresenceRepository(this.knex, config.historyLimit, this.dialect);
     this.accounts = new KnexAccountRepository(this.knex);
     this.tokens = new KnexTokenRepository(this.knex);
     this.seeds = new KnexSeedRepository(this.knex);
