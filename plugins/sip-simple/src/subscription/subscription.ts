@@ -227,7 +227,11 @@ export class Subscription {
       this.onTerminated(state.reason?.toLowerCase(), state.retryAfter);
       return;
     }
-    if (state.expires !== undefined && state.expires < this.expires) this.scheduleRefresh(state.expires);
+    // Servers that count down (Kamailio: `expires=N` in every NOTIFY) would re-arm the refresh
+    // timer on every NOTIFY; only an end earlier than the planned one (by over a second) moves it.
+    if (state.expires !== undefined && state.expires < this.expires && (this.expiresAt === 0 || this.ctx.clock.now() + state.expires * 1000 < this.expiresAt - 1000)) {
+      this.scheduleRefresh(state.expires);
+    }
     if (this.phase === "subscribing") this.phase = "active";
     this.delegate.onAccepted(this, s === "pending");
     this.delegate.onNotify(this, notify);
@@ -434,6 +438,7 @@ export class Subscription {
     this.clearTimerN();
     if (this.callId) this.ctx.unregister(this.callId, this);
     this.callId = "";
+    this.expiresAt = 0;
     this.toTag = null;
     this.dialogUp = false;
     this.cseq = 0;
