@@ -99,4 +99,8 @@ describe("sip-uri", () => {
     // tel: visual separators do not matter.
     expect(eq("tel:+1-201-555-0123", "tel:+1.201.555.0123")).to.equal(true);
   });
+
+  it("is reflexive for a URI that repeats a parameter or header name (found by the robustness fuzzer)", () => {
+    for (const u of ["tel:0;a=tel:0;a=a", "sip:a.aa:1;a=sip:a.aa:1;a=a", "sip:x@y;lr;lr=1", "sip:a@aa.aa:1?a=a&a=b"]) expect(uriEquals(parseUri(u), parseUri(u)), u).to.equal(true);
+  });
 });

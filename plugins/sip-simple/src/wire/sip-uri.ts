@@ -184,7 +184,7 @@ function parseTelUri(rest: string): TelUri {
   return { kind: "tel", scheme: "tel", number, global: number.charCodeAt(0) === 0x2b, params: new Params(flat) };
 }
 
-/** Formats a URI back to text; a parsed URI formats to the octets it was parsed from (modulo scheme case). */
+/** Formats a URI back to text; a parsed URI formats to the octets it was parsed from (modulo the case of the scheme and of parameter names). */
 export function formatUri(uri: Uri): string {
   if (uri.kind === "other") return `${uri.scheme}:${uri.opaque}`;
   if (uri.kind === "tel") return `tel:${uri.number}${formatUriParams(uri.params)}`;
@@ -244,9 +244,11 @@ export function uriEquals(a: Uri, b: Uri): boolean {
   if (!equalsIgnoreCase(a.host, s.host) || a.port !== s.port) return false;
   if (!paramsEqual(a.params, s.params, false)) return false;
   if (a.headers.length !== s.headers.length) return false;
+  // Any header of the other side with the name and value will do: matching only the first of
+  // that name made a URI with a repeated header unequal to itself.
   for (const [name, value] of a.headers) {
-    const other = s.headers.find(([n]) => equalsIgnoreCase(n, name));
-    if (!other || percentDecode(other[1]) !== percentDecode(value)) return false;
+    const decoded = percentDecode(value);
+    if (!s.headers.some(([n, v]) => equalsIgnoreCase(n, name) && percentDecode(v) === decoded)) return false;
   }
   return true;
 }
@@ -254,7 +256,13 @@ export function uriEquals(a: Uri, b: Uri): boolean {
 const SIGNIFICANT_PARAMS = ["user", "ttl", "method", "maddr", "transport"];
 
 function paramsEqual(a: Params, b: Params, allMustMatch: boolean): boolean {
+  // A repeated name (malformed, but parsed) compares by its first value on both sides, as
+  // `get` reads it: comparing every occurrence with the other side's first value made a URI
+  // unequal to itself (found by the robustness fuzzer: `tel:0;a=x;a=y`).
+  const seen = new Set<string>();
   for (const [name, value] of a) {
+    if (seen.has(name)) continue;
+    seen.add(name);
     const other = b.get(name);
     if (other === undefined) {
       if (allMustMatch || SIGNIFICANT_PARAMS.includes(name)) return false;
