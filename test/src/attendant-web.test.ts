@@ -279,8 +279,8 @@ describe("Attendant console in headless Chromium (against the demo)", function (
     await contact(page, "chiara").locator('[data-field="telephony"]').waitFor();
     const before = sockets.length;
     await demo.app.services.restart("plugin:console-api/stream");
-    const resumed = await waitFor("a reconnect with ?since=", () => sockets.slice(before).find((ws) => /\?since=\d+$/.test(ws.url())), WAIT_MS);
-    expect(resumed!.url()).to.match(/\/api\/v1\/stream\?since=\d+$/);
+    const resumed = await waitFor("a reconnect with ?since=", () => sockets.slice(before).find((ws) => /\?since=\d+&epoch=[0-9a-f]+$/.test(ws.url())), WAIT_MS);
+    expect(resumed!.url()).to.match(/\/api\/v1\/stream\?since=\d+&epoch=[0-9a-f]{12}$/);
     await page.locator('#live[data-state="open"]').waitFor({ timeout: WAIT_MS });
     await timeUntil(page, '#contacts li[data-user="chiara"][data-tone="ringing"]', () => demo.pbx.setLine(person("chiara").extension, "ringing", "sip:+4940999@pstn"));
     await screenshot(page, SHOTS, "08-after-reconnect");

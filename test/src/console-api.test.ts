@@ -159,6 +159,26 @@ describe("Console API", function () {
       await again.close();
     });
 
+    it("sends a fresh snapshot for a resume point from another epoch (a restarted hub, another node), and replays deletions", async () => {
+      const c = await StreamClient.connect(hub.url, { token: operator });
+      c.send({ watch: ["alice", "u9"] });
+      const snap = await c.waitFor("snapshot", (m) => m.type === "snapshot");
+      const epoch = (snap as unknown as { epoch: string }).epoch;
+      expect(epoch).to.match(/^[0-9a-f]{12}$/);
+      await c.close();
+      const foreign = await StreamClient.connect(hub.url, { token: operator, query: `since=${snap.seq}&epoch=0000deadbeef` });
+      foreign.send({ watch: ["alice"] });
+      expect((await foreign.waitFor("answer", (m) => m.type === "snapshot" || m.type === "replay")).type).to.equal("snapshot");
+      await foreign.close();
+      hub.app.hub.requestDiagnostics("u9");
+      await hub.app.hub.removeUser("u9");
+      const same = await StreamClient.connect(hub.url, { token: operator, query: `since=${snap.seq}&epoch=${epoch}` });
+      same.send({ watch: ["alice", "u9"] });
+      const replay = await same.waitFor("replay", (m) => m.type === "replay");
+      expect(replay.removed).to.deep.equal(["u9"]);
+      await same.close();
+    });
+
     it("sends a fresh snapshot when the resume point is too old", async () => {
       const c = await StreamClient.connect(hub.url, { token: operator, query: "since=1" });
       await push(hub.app, "feed", { updates: Array.from({ length: 300 }, (_, i) => ({ extension: "2000", telephony: { line: i % 2 ? "busy" : "available" } })) });

@@ -48,7 +48,7 @@ export default definePlugin({
         handler: (_request, h) => h.response({ statusCode: 426, error: "Upgrade Required", message: "connect with a WebSocket" }).code(426).header("upgrade", "websocket"),
       });
     });
-    plugin.service({ name: "stream", start: async () => {}, stop: () => stream.close() });
+    plugin.service({ name: "stream", start: async () => stream.start(), stop: () => stream.close() });
   },
 });
 export { StreamHub, STREAM_PATH } from "./stream/stream-hub.js";

@@ -2,8 +2,8 @@ import type { UserView } from "./types.js";
 
 /** Server frames of `/api/v1/stream` (see the console-api plugin's stream protocol). */
 type StreamFrame =
-  | { readonly type: "snapshot"; readonly seq: number; readonly users: readonly UserView[] }
-  | { readonly type: "replay"; readonly seq: number; readonly since: number; readonly users: readonly UserView[] }
+  | { readonly type: "snapshot"; readonly seq: number; readonly epoch: string; readonly users: readonly UserView[] }
+  | { readonly type: "replay"; readonly seq: number; readonly epoch: string; readonly since: number; readonly removed: readonly string[]; readonly users: readonly UserView[] }
   | { readonly type: "delta"; readonly seq: number; readonly users: readonly UserView[]; readonly removed: readonly string[] }
   | { readonly type: "error"; readonly seq: number; readonly message: string };
 
@@ -46,6 +46,8 @@ export class ConsoleStream {
   /** The watched set the model holds data for (the last answered watch). */
   private answeredKey: string | null = null;
   private lastSeq: number | null = null;
+  /** The stream instance `lastSeq` belongs to (the hub answers another epoch with a snapshot). */
+  private epoch: string | null = null;
   private attempt = 0;
   private retryTimer: number | undefined;
   private stopped = false;
@@ -88,7 +90,7 @@ export class ConsoleStream {
   private connect(): void {
     clearTimeout(this.retryTimer);
     const resume = this.lastSeq !== null && this.answeredKey === key(this.wanted);
-    const socket = new WebSocket(resume ? `${this.url}?since=${this.lastSeq}` : this.url);
+    const socket = new WebSocket(resume ? `${this.url}?since=${this.lastSeq}${this.epoch ? `&epoch=${encodeURIComponent(this.epoch)}` : ""}` : this.url);
     this.socket = socket;
     this.unanswered.length = 0;
     let opened = false;
@@ -133,10 +135,9 @@ export class ConsoleStream {
       case "snapshot":
       case "replay":
         this.answeredKey = this.unanswered.shift() ?? this.answeredKey;
-        // The hub's numbering is behind where this console left off: a restarted hub, which cannot
-        // tell what changed. Asking again (no `since` on this connection any more) gets a snapshot.
-        if (frame.type === "replay" && frame.seq < frame.since) return this.sendWatch();
+        this.epoch = frame.epoch;
         this.handlers.users(frame.users);
+        if (frame.type === "replay" && frame.removed.length) this.handlers.removed(frame.removed);
         break;
       case "delta":
         this.handlers.users(frame.users);

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Server as HttpServer } from "node:http";
@@ -74,6 +75,8 @@ export class StreamHub implements Notifier {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
   private timer: TimerHandle | null = null;
   private pinger: NodeJS.Timeout | null = null;
+  /** This stream instance: resume points (`seq`) are only meaningful within one epoch. */
+  readonly epoch = randomBytes(6).toString("hex");
   private counter = 0;
   /** Users changed since the last flush, with the bus seq of their latest change. */
   private changed = new Map<string, number>();
@@ -103,12 +106,18 @@ export class StreamHub implements Notifier {
       if (url.pathname !== STREAM_PATH) return; // other upgrade handlers may want it
       void this.upgrade(req, socket, head, url);
     });
+  }
+
+  /** Starts the keep-alive pings that drop dead consoles (the `stream` service's start). */
+  start(): void {
+    if (this.pinger) return;
     this.pinger = setInterval(() => this.ping(), this.options.pingMs);
     this.pinger.unref();
   }
 
   async close(): Promise<void> {
     if (this.pinger) clearInterval(this.pinger);
+    this.pinger = null;
     if (this.timer) this.clock.clearTimeout(this.timer);
     for (const c of [...this.connections]) this.drop(c, 1001, "hub stopping");
   }
@@ -165,7 +174,10 @@ export class StreamHub implements Notifier {
       return;
     }
     const sinceRaw = url.searchParams.get("since");
-    const since = sinceRaw === null ? null : Number(sinceRaw);
+    // Sequence numbers belong to one stream instance (they restart with the hub and differ
+    // between cluster nodes): a resume from another epoch gets a fresh snapshot instead.
+    const epoch = url.searchParams.get("epoch");
+    const since = sinceRaw === null || (epoch !== null && epoch !== this.epoch) ? null : Number(sinceRaw);
     if (since !== null && (!Number.isInteger(since) || since < 0)) {
       socket.end("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 33\r\nConnection: close\r\n\r\nsince must be a non-negative seq\n");
       return;
@@ -190,6 +202,7 @@ export class StreamHub implements Notifier {
 
   private setWatch(c: Connection, request: WatchRequest): void {
     const before = this.watchedUsers(c);
+    const asked = Array.isArray(request) ? new Set<string>(request) : null;
     if (request === "all") c.watch = { kind: "all" };
     else if (Array.isArray(request)) c.watch = { kind: "list", users: new Set(request.filter((u) => this.hub.user(u))) };
     else {
@@ -209,10 +222,12 @@ export class StreamHub implements Notifier {
       const changed = this.log.changedSince(resume, seq);
       if (changed) {
         const users = [...changed].filter((u) => after.has(u));
-        return this.sendUsers(c, `{"type":"replay","seq":${seq},"since":${resume},"users":[`, users, "]}");
+        // Users deleted while the console was away: the ones it asked for (or everyone, for "all").
+        const removed = [...changed].filter((u) => !this.hub.user(u) && (c.watch.kind === "all" || asked?.has(u)));
+        return this.sendUsers(c, `{"type":"replay","seq":${seq},"epoch":"${this.epoch}","since":${resume},"removed":${JSON.stringify(removed)},"users":[`, users, "]}");
       }
     }
-    this.sendUsers(c, `{"type":"snapshot","seq":${seq},"users":[`, [...after], "]}");
+    this.sendUsers(c, `{"type":"snapshot","seq":${seq},"epoch":"${this.epoch}","users":[`, [...after], "]}");
   }
 
   private watchedUsers(c: Connection): Set<string> {

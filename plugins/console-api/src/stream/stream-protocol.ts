@@ -8,11 +8,15 @@
  * Sending `watch` again replaces what is watched (a snapshot of the new set follows).
  *
  * Server → client, every message with a numeric `seq` (the hub's event number it reflects):
- * - `{"type":"snapshot","seq":S,"users":[…]}`: the watched users now (after a watch, or a resume too old);
- * - `{"type":"replay","seq":S,"since":N,"users":[…]}`: on resume with `?since=N`, the watched users that changed after N;
+ * - `{"type":"snapshot","seq":S,"epoch":E,"users":[…]}`: the watched users now (after a watch, or a
+ *   resume that is too old or from another epoch);
+ * - `{"type":"replay","seq":S,"epoch":E,"since":N,"removed":[…],"users":[…]}`: on resume with
+ *   `?since=N&epoch=E`, the watched users that changed after N, and those deleted meanwhile;
  * - `{"type":"delta","seq":S,"users":[…],"removed":[…]}`: users that changed (coalesced: one frame per window), users deleted;
  * - `{"type":"error","seq":S,"message":"…"}`: a client message was not understood (the connection stays).
- * Users are shaped exactly as `GET /api/v1/users/{username}`.
+ * Users are shaped exactly as `GET /api/v1/users/{username}`. `epoch` names the stream instance:
+ * sequence numbers restart with the hub and differ between cluster nodes, so a console resumes
+ * with both; without `epoch` the server trusts `since`.
  */
 export type WatchRequest = readonly string[] | "all" | { readonly q: string };
 
