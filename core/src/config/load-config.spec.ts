@@ -84,6 +84,17 @@ unknownTop: 1
     expect(Date.now() - started).to.be.below(2000);
   });
 
+  it("refuses deeply nested and oversized files at once, before the YAML library spends seconds on them (found by the robustness fuzzer)", () => {
+    for (const text of [`a: ${"[".repeat(500_000)}${"]".repeat(500_000)}`, `a: ${"{a: ".repeat(100_000)}${"}".repeat(100_000)}`, `a: "${"x".repeat(2 * 1024 * 1024)}"`]) {
+      const started = performance.now();
+      const issues = issuesOf(text);
+      expect(performance.now() - started).to.be.below(1000);
+      expect(issues.join()).to.match(/nested deeper than 64|larger than 1024 KiB/);
+    }
+    // Brackets inside quoted scalars are text, not nesting.
+    expect(() => loadConfig(write(`http: { port: 0 }\ntelephony: { voicemailPilot: "8000" }\nlog: { level: info }\nusers: [{ username: alice, displayName: "${"[".repeat(200)}" }]\n`), {})).to.not.throw();
+  });
+
   it("requires a connection URL for PostgreSQL and rejects one for SQLite", () => {
     expect(issuesOf("store: { client: pg }")).to.deep.equal(["store.connection: is required when store.client is pg"]);
     expect(issuesOf("store: { client: sqlite3, connection: 'postgres://x' }")[0]).to.match(/^store.connection: is for PostgreSQL/);
