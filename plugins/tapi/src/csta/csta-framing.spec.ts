@@ -57,4 +57,14 @@ describe("CSTA framing", () => {
     expect(texts(d.push(Buffer.from("yy</b>\0<c/>\0")))).to.deep.equal(["null:<c/>"]);
     expect(d.discarded).to.equal(1);
   });
+
+  it("nul-terminated: whitespace padding counts towards the frame limit, however the frame arrives (found by the robustness suite)", () => {
+    const whole = new FrameDecoder("nul-terminated", 16);
+    expect(whole.push(Buffer.from(`${" ".repeat(100)}<a/>\0<c/>\0`)).map((f) => f.payload.toString())).to.deep.equal(["<c/>"]);
+    expect(whole.discarded).to.equal(1);
+    const chunked = new FrameDecoder("nul-terminated", 16);
+    expect(chunked.push(Buffer.from(" ".repeat(100)))).to.deep.equal([]);
+    expect(chunked.push(Buffer.from("<a/>\0<c/>\0")).map((f) => f.payload.toString())).to.deep.equal(["<c/>"]);
+    expect(chunked.discarded).to.equal(1);
+  });
 });
