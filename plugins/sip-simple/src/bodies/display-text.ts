@@ -2,6 +2,7 @@
  * Free text from a remote server (PIDF notes, dialog-info display names) ends up on attendant
  * consoles verbatim, so it is cleaned once, here, before it leaves the body layer.
  */
+import { ownString } from "../wire/own-string.js";
 
 /** Default cap for texts shown on a console line. */
 export const DEFAULT_DISPLAY_TEXT_LENGTH = 256;
@@ -14,7 +15,9 @@ const SPACES = /\s+/g;
 /**
  * Makes free text safe to show: unsafe characters become spaces, whitespace runs collapse, the
  * ends are trimmed, and the result is capped to `max` code points (never splitting a surrogate
- * pair). Returns undefined when nothing is left.
+ * pair). Returns undefined when nothing is left. The result is a copy of its own: it outlives the
+ * body it came from (a note or a caller's name stays in the user's state), and a view into the
+ * body would keep the whole document in memory.
  */
 export function sanitizeDisplayText(text: string, max = DEFAULT_DISPLAY_TEXT_LENGTH): string | undefined {
   let s = text.replace(UNSAFE, " ").replace(SPACES, " ").trim();
@@ -23,5 +26,5 @@ export function sanitizeDisplayText(text: string, max = DEFAULT_DISPLAY_TEXT_LEN
     const codePoints = Array.from(s);
     if (codePoints.length > max) s = codePoints.slice(0, max).join("").trimEnd();
   }
-  return s;
+  return ownString(s);
 }

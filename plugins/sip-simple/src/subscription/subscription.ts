@@ -3,6 +3,7 @@ import { formatNameAddr, newCallId, newTag, type DigestAuthenticator, type Heade
 import type { Responder, TransactionLayer } from "../transaction/transaction-layer.js";
 import { Backoff } from "@presence-hub/core";
 import type { SubscribePacer } from "./subscribe-pacer.js";
+import { ownString } from "../wire/own-string.js";
 
 /** What to subscribe to. */
 export interface SubscriptionSpec {
@@ -213,7 +214,8 @@ export class Subscription {
     if (this.phase === "closing" || this.phase === "stopped") return;
     this.remoteCseq = notify.cseq.seq;
     if (!this.dialogUp) {
-      this.toTag = remoteTag;
+      // Kept for the dialog's life: copies, not views into this NOTIFY's text (see ownString).
+      this.toTag = ownString(remoteTag);
       this.dialogUp = true;
       this.routeSet = notify.recordRoutes.map(routeValue); // UAS view: Record-Route in order
     }
@@ -359,7 +361,7 @@ export class Subscription {
     this.expires = Math.min(this.expires, granted) || granted;
     if (!this.dialogUp) {
       // 2xx before the first NOTIFY: take the route set from it (UAC view: reversed), wait for NOTIFY.
-      this.toTag = response.toTag ?? null;
+      this.toTag = response.toTag === undefined ? null : ownString(response.toTag);
       this.routeSet = [...response.recordRoutes].reverse().map(routeValue);
       this.updateTarget(response.contacts);
       this.armTimerN();
@@ -431,7 +433,7 @@ export class Subscription {
   }
 
   private updateTarget(contacts: readonly NameAddr[] | "*" | undefined): void {
-    if (contacts && contacts !== "*" && contacts[0]) this.remoteTarget = contacts[0].uri;
+    if (contacts && contacts !== "*" && contacts[0]) this.remoteTarget = ownString(contacts[0].uri);
   }
 
   private resetDialog(): void {
@@ -466,5 +468,5 @@ export class Subscription {
 
 /** A Record-Route value as a Route header value (URI and parameters such as `;lr` kept). */
 function routeValue(rr: NameAddr): string {
-  return formatNameAddr({ displayName: undefined, uri: rr.uri, params: rr.params });
+  return ownString(formatNameAddr({ displayName: undefined, uri: rr.uri, params: rr.params }));
 }
