@@ -83,6 +83,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   private transactions: TransactionLayer | null = null;
   private pacer: SubscribePacer | null = null;
   private probe: HealthProbe | null = null;
+  private sharedContext: SubscriptionContext | null = null;
   private auth: DigestAuthenticator;
   private reconnectTimer: TimerHandle | null = null;
   private probeTimer: TimerHandle | null = null;
@@ -461,11 +462,20 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     return target.field === "telephony" ? `sip:${target.key.value}@${targetDomain(this.settings)}` : sipTarget(target.key.value);
   }
 
+  /**
+   * What every subscription of this connector shares, made once: an object and four closures per
+   * subscription were about 350 bytes each, 7 MB for 10,000 users. The pacer is read through a
+   * getter because every start() makes a new one.
+   */
   private subscriptionContext(): SubscriptionContext {
-    return {
+    if (this.sharedContext) return this.sharedContext;
+    const connector = this;
+    this.sharedContext = {
       transactions: this.sender(),
       auth: this.auth,
-      pacer: this.pacer!,
+      get pacer(): SubscribePacer {
+        return connector.pacer!;
+      },
       identity: { aor: identityUri(this.settings), contact: () => this.contact(), userAgent: USER_AGENT },
       clock: this.ctx.clock,
       logger: this.ctx.logger,
@@ -475,6 +485,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
         if (this.dialogs.get(callId) === sub) this.dialogs.delete(callId);
       },
     };
+    return this.sharedContext;
   }
 
   /** Subscriptions send through whatever transaction layer is current (reconnects replace it). */
