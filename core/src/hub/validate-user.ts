@@ -15,6 +15,8 @@ export function validateUser(input: UserInput, where = `invalid user ${JSON.stri
   const displayName = text(input?.displayName) ?? username;
   if (displayName.length > 200) issues.push({ path: "displayName", message: "must be at most 200 characters" });
   if (/[\u0000-\u001f\u007f]/.test(displayName)) issues.push({ path: "displayName", message: "must not contain control characters" });
+  // An unpaired UTF-16 surrogate is not text: the stores write UTF-8 and would keep U+FFFD instead.
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(displayName)) issues.push({ path: "displayName", message: "must be valid Unicode text (an unpaired surrogate cannot be stored)" });
   const firstExtension = text(input?.firstExtension);
   if (firstExtension !== null && !EXTENSION_PATTERN.test(firstExtension)) issues.push({ path: "firstExtension", message: `must be a dial string of digits (optional leading +, * and #), got ${JSON.stringify(firstExtension)}` });
   const voicemailNumber = text(input?.voicemailNumber);

@@ -15,6 +15,11 @@ export interface NoteAuditEntry {
 
 /** Control characters other than tab and line breaks: invisible, and a way to mangle consoles. */
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+/**
+ * Half of a UTF-16 surrogate pair on its own: not text. The stores write UTF-8, which turns it
+ * into U+FFFD, so an acknowledged note would come back different (found by the robustness suite).
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * The notes: kept in memory for the annotation on every user representation (read on the hot
@@ -59,6 +64,7 @@ export class NoteService {
       if (text.length === 0) issues.push({ path: "text", message: "must not be empty (use DELETE to clear the note)" });
       if (text.length > MAX_NOTE_LENGTH) issues.push({ path: "text", message: `must be at most ${MAX_NOTE_LENGTH} characters` });
       if (CONTROL.test(text)) issues.push({ path: "text", message: "must not contain control or bidirectional-override characters" });
+      if (LONE_SURROGATE.test(text)) issues.push({ path: "text", message: "must be valid Unicode text (an unpaired surrogate cannot be stored)" });
       const validUntil = input.validUntil === undefined || input.validUntil === null ? null : typeof input.validUntil === "number" ? input.validUntil : Date.parse(input.validUntil);
       const now = this.clock.now();
       if (validUntil !== null && (!Number.isFinite(validUntil) || validUntil <= now)) issues.push({ path: "validUntil", message: "must be in the future" });
