@@ -33,6 +33,7 @@ import {
 } from "./kamailio-db.js";
 import { sipOptions, type SipProbeTransport } from "./sip-probe.js";
 import { generateTlsCertificates } from "./tls-certs.js";
+import { guardProcess, signal, type ProcessGuard } from "./process-guard.js";
 
 export {
   generatedUsernames,
@@ -236,61 +237,12 @@ function moduleDir(): string | undefined {
 // ---------------------------------------------------------------- process cleanup
 
 interface Tracked {
-  pgid: number;
-  watchdog: ChildProcess | undefined;
-}
-const running = new Set<Tracked>();
-let exitHookInstalled = false;
-
-function track(t: Tracked): void {
-  running.add(t);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // Only synchronous work is possible here: kill what is left, no waiting.
-  process.on("exit", () => {
-    for (const r of running) {
-      signalGroup(r.pgid, "SIGKILL");
-      if (r.watchdog?.pid !== undefined) signalPid(r.watchdog.pid, "SIGKILL");
-    }
-  });
-}
-
-/**
- * A `sh` that blocks on a pipe from this process: when this process dies for any reason the
- * pipe closes, `read` returns and the Kamailio process group is terminated.
- */
-function startWatchdog(pgid: number): ChildProcess | undefined {
-  try {
-    const wd = spawn(
-      "sh",
-      ["-c", 'read _ignored; kill -TERM "-$1" 2>/dev/null; sleep 2; kill -KILL "-$1" 2>/dev/null', "kamailio-watchdog", String(pgid)],
-      { detached: true, stdio: ["pipe", "ignore", "ignore"] },
-    );
-    wd.on("error", () => undefined);
-    wd.unref();
-    (wd.stdin as unknown as net.Socket | null)?.unref();
-    return wd;
-  } catch {
-    return undefined;
-  }
+  readonly pgid: number;
+  readonly guard: ProcessGuard;
 }
 
 function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(-pgid, sig);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function signalPid(pid: number, sig: NodeJS.Signals | 0): boolean {
-  try {
-    process.kill(pid, sig);
-    return true;
-  } catch {
-    return false;
-  }
+  return signal(-pgid, sig);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -524,8 +476,7 @@ class Instance implements KamailioInstance {
     child.on("error", () => undefined);
     // Never keep the test runner alive just because a server is left running.
     child.unref();
-    this.tracked = { pgid: pid, watchdog: startWatchdog(pid) };
-    track(this.tracked);
+    this.tracked = { pgid: pid, guard: guardProcess(pid, { group: true, name: "kamailio" }) };
 
     const started = Date.now();
     const deadline = started + this.setup.startTimeoutMs;
@@ -568,8 +519,7 @@ class Instance implements KamailioInstance {
         signalGroup(t.pgid, "SIGKILL");
         await waitGroupGone(t.pgid, 2000);
       }
-      if (t.watchdog?.pid !== undefined) signalPid(t.watchdog.pid, "SIGKILL");
-      running.delete(t);
+      t.guard.release();
     }
     this.tracked = undefined;
     this.child = undefined;
@@ -580,7 +530,7 @@ class Instance implements KamailioInstance {
     if (!this.child || !t) return;
     if (this.exitInfo === undefined) {
       // The main process stops its children itself and flushes db_text on SIGTERM.
-      signalPid(t.pgid, "SIGTERM");
+      signal(t.pgid, "SIGTERM");
       if (!(await settlesWithin(this.exited, this.setup.stopTimeoutMs))) signalGroup(t.pgid, "SIGKILL");
     }
     if (!(await waitGroupGone(t.pgid, this.setup.stopTimeoutMs))) {

@@ -26,6 +26,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { generateTlsCertificates } from "./tls-certs.js";
+import { guardProcess, signal } from "./process-guard.js";
 
 export const OPENLDAP_BASE_DN = "dc=example,dc=org";
 const ADMIN_DN = `cn=admin,${OPENLDAP_BASE_DN}`;
@@ -182,9 +183,7 @@ export async function startOpenLdap(options: OpenLdapOptions): Promise<OpenLdapI
       resolve();
     });
   });
-  const watchdog = startWatchdog(pid);
-  const tracked = { pid, watchdog };
-  track(tracked);
+  const guard = guardProcess(pid, { group: false, name: "slapd" });
 
   const url = `ldap://127.0.0.1:${options.ports.ldap}`;
   const admin = ["-x", "-H", url, "-D", ADMIN_DN, "-w", adminPassword];
@@ -205,8 +204,7 @@ export async function startOpenLdap(options: OpenLdapOptions): Promise<OpenLdapI
       await exited;
       clearTimeout(timer);
     }
-    if (watchdog?.pid !== undefined) signal(watchdog.pid, "SIGKILL");
-    running.delete(tracked);
+    guard.release();
     await rm(runDir, { recursive: true, force: true });
   };
 
@@ -292,48 +290,3 @@ function onPath(bin: string): boolean {
     .some((d) => d !== "" && existsSync(path.join(d, bin)));
 }
 
-function signal(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(pid, sig);
-  } catch {
-    /* already gone */
-  }
-}
-
-// ---------------------------------------------------------------- cleanup if the test process dies
-
-interface Tracked {
-  readonly pid: number;
-  readonly watchdog: ChildProcess | undefined;
-}
-const running = new Set<Tracked>();
-let exitHookInstalled = false;
-
-function track(t: Tracked): void {
-  running.add(t);
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // Only synchronous work is possible here: kill what is left, no waiting.
-  process.on("exit", () => {
-    for (const r of running) {
-      signal(r.pid, "SIGKILL");
-      if (r.watchdog?.pid !== undefined) signal(r.watchdog.pid, "SIGKILL");
-    }
-  });
-}
-
-/** A `sh` blocked on a pipe from this process: when this process dies, the pipe closes and slapd is killed. */
-function startWatchdog(pid: number): ChildProcess | undefined {
-  try {
-    const wd = spawn("sh", ["-c", 'read _ignored; kill -TERM "$1" 2>/dev/null; sleep 2; kill -KILL "$1" 2>/dev/null', "slapd-watchdog", String(pid)], {
-      detached: true,
-      stdio: ["pipe", "ignore", "ignore"],
-    });
-    wd.on("error", () => undefined);
-    wd.unref();
-    (wd.stdin as unknown as net.Socket | null)?.unref();
-    return wd;
-  } catch {
-    return undefined;
-  }
-}
