@@ -14,6 +14,8 @@ import type { ConnectorRegistration } from "./connector-registration.js";
 export interface ConnectorRuntimeDelegate {
   onObservation(runtime: ConnectorRuntime, observation: Observation): void;
   onHealth(runtime: ConnectorRuntime): void;
+  /** Resolves once every observation made so far is stored. */
+  durable(): Promise<void>;
 }
 
 /**
@@ -172,6 +174,10 @@ class BoundSink implements ObservationSink {
   status(status: ConnectorStatus, detail?: string): void {
     if (this.closed) return;
     this.runtime.setReported(status, detail ?? null);
+  }
+
+  durable(): Promise<void> {
+    return this.delegate.durable();
   }
 }
 

@@ -276,6 +276,11 @@ export class Hub implements ConnectorRuntimeDelegate {
     return this.writer.flush();
   }
 
+  /** Resolves once every presence change made so far is committed (connectors' acknowledgements wait for it). */
+  durable(): Promise<void> {
+    return this.writer.durable();
+  }
+
   /** Process shutdown: writes what is pending, then keeps the store as it is while connectors stop. */
   prepareShutdown(): Promise<void> {
     return this.writer.freeze();

@@ -8,6 +8,8 @@ import type { PushSettings } from "./push-settings.js";
 
 /** Largest accepted request body. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** How long a push waits for the store before the pusher is told to retry (503). */
+const DURABLE_WAIT_MS = 10_000;
 
 const bodyValidator = new SchemaValidator(PushBody, "invalid push");
 
@@ -16,8 +18,9 @@ const bodyValidator = new SchemaValidator(PushBody, "invalid push");
  * contract for integrators (see docs/plugin-guide.md). It listens on its own address:
  *
  * - `POST /presence` with `Authorization: Bearer <token>` and a JSON update (or
- *   `{ "updates": [...] }`) → 202 `{ accepted, unwatched }`; bad JSON or shape → 400 naming the
- *   field; wrong token → 401.
+ *   `{ "updates": [...] }`) → 202 `{ accepted, unwatched }` once the updates are stored (a crash
+ *   after the 202 loses nothing); bad JSON or shape → 400 naming the field; wrong token → 401;
+ *   a store that does not answer within 10 s → 503 with Retry-After.
  * - `GET /watched` → the targets the hub currently wants (push only those, if you can).
  *
  * Health: `up-and-running` while listening. `start()` fails if the address cannot be bound.
@@ -112,10 +115,29 @@ export class HttpPushConnector implements Connector {
           accepted++;
         }
       }
+      // 202 means stored: a push acknowledged before the store had it was lost by a crash in the
+      // next 50 ms (found by the robustness suite's kill -9 test). A store that does not answer
+      // in time gets the pusher a 503 to retry, not a promise the hub cannot keep.
+      if (accepted > 0 && !(await this.stored())) {
+        return reply(res, 503, { error: `accepted but not stored within ${DURABLE_WAIT_MS / 1000} s (the store is not answering); push again` }, { "retry-after": "5" });
+      }
       reply(res, 202, { accepted, unwatched });
     } catch (e) {
       this.ctx.logger.error({ err: e }, "push request failed");
       if (!res.headersSent) reply(res, 500, { error: "internal error" });
+    }
+  }
+
+  /** Whether everything observed so far reached the store within {@link DURABLE_WAIT_MS}. */
+  private async stored(): Promise<boolean> {
+    const durable = this.ctx.sink.durable?.();
+    if (!durable) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DURABLE_WAIT_MS)));
+    try {
+      return await Promise.race([durable.then(() => true as const), late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -129,9 +151,9 @@ function digest(s: string): Buffer {
   return createHash("sha256").update(s).digest();
 }
 
-function reply(res: ServerResponse, status: number, body: unknown): void {
+function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
   res.end(text);
 }
 
