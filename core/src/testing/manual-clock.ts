@@ -49,6 +49,17 @@ export class ManualClock implements Clock {
     this.current = end;
   }
 
+  /**
+   * Steps the wall clock (an NTP correction, a VM resumed, a bad RTC) by `ms`, forwards or
+   * backwards, without firing anything: `now()` jumps, while pending timers keep the time they
+   * still had to run, as Node's monotonic timers do. Tests code that mixes `now()` arithmetic
+   * with timers.
+   */
+  stepWallClock(ms: number): void {
+    this.current += ms;
+    for (const [handle, p] of this.timers) this.timers.set(handle, { ...p, at: p.at + ms });
+  }
+
   /** Number of pending timers (to assert nothing was left scheduled). */
   get pending(): number {
     return this.timers.size;

@@ -91,4 +91,13 @@ describe("SubscribePacer", () => {
     clock.advance(5_000);
     expect(sent.map((s) => s.id)).to.deep.equal([0]);
   });
+
+  it("keeps pacing at its rate after the wall clock steps back an hour (found by the robustness suite)", () => {
+    const { clock, sent, enqueue } = setup(10, 1);
+    enqueue(0);
+    clock.stepWallClock(-3_600_000);
+    for (let i = 1; i <= 3; i++) enqueue(i);
+    clock.advance(400);
+    expect(sent.map((s) => s.id)).to.deep.equal([0, 1, 2, 3]);
+  });
 });

@@ -45,7 +45,10 @@ export class SubscribePacer {
 
   private drain(): void {
     const now = this.clock.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    // A wall clock stepped backwards must not drain the bucket: an hour back made the bucket
+    // an hour's worth of tokens short, so no SUBSCRIBE left for an hour (found by the
+    // robustness suite's clock-jump tests).
+    this.tokens = Math.min(this.burst, this.tokens + (Math.max(0, now - this.last) / 1000) * this.rate);
     this.last = now;
     while (this.queue.length > 0 && this.tokens >= 1) {
       this.tokens -= 1;
