@@ -23,6 +23,7 @@ import { mapRichBody, TelephonyNotifyMapper, type MappedNotify } from "./notify-
 import { identityUri, targetDomain, type SipSettings } from "./sip-settings.js";
 import { Backoff } from "@presence-hub/core";
 import { SubscribePacer } from "./subscription/subscribe-pacer.js";
+import { NotifyBudget } from "./subscription/notify-budget.js";
 import { Subscription, SUBSCRIPTION_PHASES, type SubscriptionContext, type SubscriptionDelegate, type SubscriptionFailure } from "./subscription/subscription.js";
 import { MessageTrace, type TraceEntry } from "./transaction/message-trace.js";
 import { TransactionLayer, type Responder } from "./transaction/transaction-layer.js";
@@ -45,6 +46,8 @@ interface Watch {
   readonly key: string;
   subscription: Subscription | null;
   readonly telephony: TelephonyNotifyMapper | null;
+  /** NOTIFYs over this budget are coalesced, the last one applied when the budget allows. */
+  readonly budget: NotifyBudget<{ readonly subscription: Subscription; readonly notify: SipRequest }>;
 }
 
 /** A resource-list subscription for one field and what it knows. */
@@ -76,7 +79,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   private readonly dialogs = new Map<string, Subscription>();
   private readonly lists = new Map<Subscription, ListWatch>();
   /** Plain numbers on the hot path; read only when Diagnostics or a metrics scrape asks. */
-  private readonly ownCounters: Record<string, number> = { "notify.received": 0, "notify.bad_body": 0, "notify.unknown_dialog": 0, "auth.failures": 0, "subscriptions.backoffs": 0 };
+  private readonly ownCounters: Record<string, number> = { "notify.received": 0, "notify.bad_body": 0, "notify.unknown_dialog": 0, "auth.failures": 0, "subscriptions.backoffs": 0, "notify.coalesced": 0 };
   private readonly probeCallIds = new Set<string>();
   private readonly reconnectBackoff = new Backoff(1_000, 30_000);
   private transport: SipTransport | null = null;
@@ -137,7 +140,11 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   watch(target: WatchTarget): void {
     const id = watchTargetId(target.field, target.key);
     if (this.watches.has(id)) return;
-    const watch: Watch = { target, key: sipUriKey(this.targetUri(target)) ?? target.key.value, subscription: null, telephony: target.field === "telephony" ? new TelephonyNotifyMapper() : null };
+    const budget = new NotifyBudget<{ readonly subscription: Subscription; readonly notify: SipRequest }>(this.ctx.clock, this.settings.notifyRate, this.settings.notifyBurst, ({ subscription, notify }) => {
+      // Applied later only while it is still this watch's subscription.
+      if (watch.subscription === subscription) this.applyNotify(watch, subscription, notify);
+    });
+    const watch: Watch = { target, key: sipUriKey(this.targetUri(target)) ?? target.key.value, subscription: null, telephony: target.field === "telephony" ? new TelephonyNotifyMapper() : null, budget };
     this.watches.set(id, watch);
     this.placeWatch(watch);
   }
@@ -147,6 +154,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     const watch = this.watches.get(id);
     if (!watch) return;
     this.watches.delete(id);
+    watch.budget.clear();
     this.dropSubscription(watch);
     const list = this.listFor(target.field);
     if (list && ![...this.watches.values()].some((w) => w.target.field === target.field)) list.subscription.stop();
@@ -171,6 +179,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
    */
   counters(): Readonly<Record<string, number>> {
     const out: Record<string, number> = { ...this.ownCounters };
+    for (const w of this.watches.values()) out["notify.coalesced"]! += w.budget.coalesced;
     const st = this.transactions?.stats;
     if (st) {
       out["sip.received"] = st.received;
@@ -210,6 +219,18 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     if (list) return this.onListNotify(list, notify);
     const watch = this.bySubscription.get(subscription);
     if (!watch) return;
+    this.ownCounters["notify.received"]!++;
+    // The last NOTIFY of a subscription is applied at once, whatever the budget, after the one
+    // it kept (a terminated NOTIFY without a body must not swallow the last real state).
+    if (notify.subscriptionState?.state === "terminated") {
+      watch.budget.flush();
+      return this.applyNotify(watch, subscription, notify);
+    }
+    watch.budget.offer({ subscription, notify });
+  }
+
+  /** Maps one NOTIFY's body into a report for the watch (within its NOTIFY budget). */
+  private applyNotify(watch: Watch, subscription: Subscription, notify: SipRequest): void {
     let mapped: MappedNotify<TelephonyReport | RichReport>;
     let contentType: string | undefined;
     try {
@@ -219,7 +240,6 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     }
     if (watch.telephony) mapped = watch.telephony.map(contentType, notify.body);
     else mapped = mapRichBody(dispatchBody(contentType, notify.body));
-    this.ownCounters["notify.received"]!++;
     if (mapped.kind === "bad-body") {
       this.ownCounters["notify.bad_body"]!++;
       this.ctx.logger.warn({ target: watch.target.key.value, reason: mapped.reason }, "NOTIFY body not usable; state unchanged");
@@ -394,6 +414,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   }
 
   private dropSubscription(watch: Watch): void {
+    watch.budget.clear();
     if (!watch.subscription) return;
     this.bySubscription.delete(watch.subscription);
     watch.subscription.stop();

@@ -30,6 +30,13 @@ export const SipSettings = Type.Object(
     subscribeRate: Type.Number({ minimum: 0.1, maximum: 10000, default: 20 }),
     /** SUBSCRIBEs allowed at once before pacing starts. */
     subscribeBurst: Type.Integer({ minimum: 1, maximum: 10000, default: 20 }),
+    /**
+     * NOTIFYs per second applied per subscription; more are answered 200 and coalesced (the
+     * last state wins), so one flooding dialog cannot starve other users' updates.
+     */
+    notifyRate: Type.Number({ minimum: 0.1, maximum: 10000, default: 10 }),
+    /** NOTIFYs a subscription may apply at once before its rate counts. */
+    notifyBurst: Type.Integer({ minimum: 1, maximum: 10000, default: 20 }),
     /** Local UDP port (0: any free port). */
     localPort: Type.Integer({ minimum: 0, maximum: 65535, default: 0 }),
     /** TLS: trusted CA certificate(s) in PEM; default the system's. */
