@@ -1,6 +1,7 @@
 import Hapi, { type Request, type ResponseToolkit, type Server } from "@hapi/hapi";
 import Boom from "@hapi/boom";
 import { readFileSync } from "node:fs";
+import type { Duplex } from "node:stream";
 import { createSecureContext } from "node:tls";
 import type { Logger } from "../contracts/logger.js";
 import { ConfigError } from "../errors/config-error.js";
@@ -40,6 +41,8 @@ export function createHttpServer(options: HttpServerOptions, accounts: AccountSe
     },
     router: { stripTrailingSlash: true },
   });
+
+  boundSlowClients(server.listener);
 
   server.auth.scheme("presence-hub-token", () => ({
     async authenticate(request: Request, h: ResponseToolkit) {
@@ -108,6 +111,24 @@ export function createHttpServer(options: HttpServerOptions, accounts: AccountSe
   });
 
   return server;
+}
+
+/**
+ * Bounds for slow clients (found by the robustness suite). A slow-loris client sending its
+ * headers a byte at a time held its socket until Node's defaults gave up: 60 s, checked every
+ * 30 s, so up to 90 s; one trickling its body held it for Node's 5-minute request timeout
+ * (hapi's payload timeout is reset by every byte). Headers now have 10 s and the whole request
+ * 60 s (a 10 MiB CSV needs ~175 KB/s), checked every second. And a timed-out (or otherwise
+ * broken) client is closed for good: hapi answers it 400 and only half-closes the socket, so a
+ * client that keeps trickling and never closes its side held the socket forever. Set before
+ * `listen`, when Node starts its checker.
+ */
+export function boundSlowClients(listener: { headersTimeout: number; requestTimeout: number; on(event: "clientError", handler: (err: Error, socket: Duplex) => void): unknown }): void {
+  listener.headersTimeout = 10_000;
+  listener.requestTimeout = 60_000;
+  (listener as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = 1_000;
+  // After hapi's own handler (registered first) has written its 400: a second to flush it, then gone.
+  listener.on("clientError", (_err, socket) => void setTimeout(() => socket.destroy(), 1_000).unref());
 }
 
 /** Paths probed every few seconds (health checks, scrapes): logged at debug unless they fail. */

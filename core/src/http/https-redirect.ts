@@ -29,6 +29,8 @@ export class HttpsRedirect {
     });
     server.headersTimeout = 10_000;
     server.requestTimeout = 10_000;
+    // Checked every second, not Node's default 30 s (see boundSlowClients).
+    (server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = 1_000;
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.options.port, this.options.host, () => {

@@ -42,7 +42,8 @@ export class HttpPushConnector implements Connector {
 
   async start(): Promise<void> {
     const [host, port] = splitHostPort(this.ctx.settings.listen!);
-    const server = createServer((req, res) => void this.handle(req, res));
+    const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => void this.handle(req, res));
+    // Checked every second (Node's default is 30 s: a slow-loris socket lived 40 s, not 10).
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
     await new Promise<void>((resolve, reject) => {

@@ -563,6 +563,16 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     this.setStatus(result.status, result.detail);
     if (result.status === "connection-error") {
       this.resubscribeWhenBack = true;
+      if (this.transport?.reliable) {
+        // A TCP/TLS connection that carries no answer is dead or stuck: half-open (the server's
+        // host vanished without a FIN, a NAT dropped the flow) or held by a peer trickling a
+        // message. TCP itself notices only after its retransmissions give up (~15 min), so the
+        // connector stayed on it for good (found by the robustness suite). Drop it and connect
+        // afresh, with the reconnect backoff; a fresh connection fails fast if the server is gone.
+        this.transactions?.abortAll("no answer on the connection; reconnecting");
+        this.scheduleReconnect();
+        return;
+      }
     } else if (this.resubscribeWhenBack) {
       // The server is back. It may have restarted and forgotten our dialogs (a refresh would
       // only find out minutes later), and every user shows an error meanwhile: re-subscribe
