@@ -14,6 +14,8 @@ export interface NoteAuditEntry {
 }
 
 /** Control characters other than tab and line breaks: invisible, and a way to mangle consoles. */
+/** Longest wait between two looks at notes' validity. */
+const EXPIRY_CHECK_MS = 60_000;
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 /**
  * Half of a UTF-16 surrogate pair on its own: not text. The stores write UTF-8, which turns it
@@ -195,10 +197,13 @@ export class NoteService {
     let next = Infinity;
     for (const n of this.notes.values()) if (n.validUntil !== null && n.validUntil < next) next = n.validUntil;
     if (next === Infinity) return;
+    // At most a minute between checks: validity is wall time, and a wall clock stepped forward
+    // (NTP, a resumed VM) must not leave an expired note on every console until the timer's
+    // original delay is over (found by the robustness suite's clock-jump tests).
     this.expiryTimer = this.clock.setTimeout(() => {
       this.expiryTimer = null;
       this.expire().catch((e: unknown) => this.logger.error({ err: e }, "expiring notes failed; will retry"));
-    }, Math.max(0, next - this.clock.now()));
+    }, Math.min(EXPIRY_CHECK_MS, Math.max(0, next - this.clock.now())));
   }
 
   private serialised<T>(username: string, work: () => Promise<T>): Promise<T> {
