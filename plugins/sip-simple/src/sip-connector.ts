@@ -39,6 +39,19 @@ const USER_AGENT = "presence-hub/0.1";
 const ACCEPT_PRESENCE = "application/pidf+xml";
 const ACCEPT_DIALOG = "application/dialog-info+xml, application/x-as-feature-event+xml";
 
+/**
+ * Limits for a resource list's NOTIFY. Its full state carries every member: Kamailio's for 10,000
+ * members is a 400 KB RLMI document with 10,000+ elements and, once states are known, a body part
+ * per member. A single presentity's limits (256 KiB of XML, 20,000 elements, 1,024 parts) refused
+ * it, and the connector then fell back to subscribing everyone one by one. The 16 MiB bound on
+ * the body still caps the work.
+ */
+const LIST_BODY_LIMITS = {
+  maxBodyBytes: 16 * 1024 * 1024,
+  xml: { maxBytes: 16 * 1024 * 1024, maxElements: 500_000 },
+  multipart: { maxParts: 100_001 },
+} as const;
+
 /** One watched target: its own subscription (null while a resource list covers it) and what its NOTIFYs mean. */
 interface Watch {
   readonly target: WatchTarget;
@@ -438,7 +451,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     } catch {
       contentType = undefined;
     }
-    const update = list.list.apply(dispatchBody(contentType, notify.body, { maxBodyBytes: 16 * 1024 * 1024 }));
+    const update = list.list.apply(dispatchBody(contentType, notify.body, LIST_BODY_LIMITS));
     if ("error" in update) {
       this.ctx.logger.warn({ list: list.subscription.spec.target, reason: update.error }, "resource list NOTIFY not usable");
       if (list.list.covers("") === null) {
