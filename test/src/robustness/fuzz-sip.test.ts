@@ -105,7 +105,7 @@ describe("Robustness: fuzzing the SIP wire layer", function () {
   });
 
   it("parseMessage round-trips what the serializer writes (method, URI, every header, body bytes)", () => {
-    fuzzParser("sip serialize→parse round trip", request, (r) => {
+    fuzzParser("sip serialize->parse round trip", request, (r) => {
       const data = serializeRequest(r);
       const parsed = parseMessage(data);
       expect(parsed.ok, parsed.ok ? "" : parsed.error.message).to.equal(true);

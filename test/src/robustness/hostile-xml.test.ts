@@ -47,7 +47,7 @@ describe("Robustness: hostile XML is refused fast with bounded memory", function
         worker.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`worker exited with ${code} while reading "${running}"`))));
       });
       const rejected = results.filter((r) => r.outcome.startsWith("refused")).length;
-      recordCases(`hostile XML → ${target}`, { cases: results.length, rejected, accepted: results.length - rejected, slowestMs: Math.max(...results.map((r) => r.ms)) });
+      recordCases(`hostile XML -> ${target}`, { cases: results.length, rejected, accepted: results.length - rejected, slowestMs: Math.max(...results.map((r) => r.ms)) });
       for (const r of results) {
         const what = `${r.recipe} (${(r.bytes / 1024).toFixed(0)} KB): ${r.outcome}, ${r.ms.toFixed(1)} ms, heap +${(r.heapGrowthBytes / 1024 / 1024).toFixed(1)} MB`;
         if (MUST_REFUSE.test(r.recipe)) expect(r.outcome, what).to.match(/^refused/);
