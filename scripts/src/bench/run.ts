@@ -70,6 +70,7 @@ async function steps(): Promise<void> {
     hubOnly: true,
     fixedRates: (arg("rates") ?? "5000,10000").split(",").map(Number),
     ...(arg("flush-ms") ? { flushMs: Number(arg("flush-ms")) } : {}),
+    hubNodeArgs: (arg("node-args") ?? "").split(" ").filter(Boolean),
     log,
   });
 }
@@ -78,7 +79,7 @@ const HELP = `npm run bench — measures the hub and writes BENCHMARKS.md
 
   node scripts/dist/bench/run.js [--only ingest,memory,cold-start,notes] [--quick] [--out FILE]
   node scripts/dist/bench/run.js profile --rate 10000 [--seconds 5] [--file F] [--heap]
-  node scripts/dist/bench/run.js steps --rates 5000,10000 [--seconds 8] [--flush-ms 10]
+  node scripts/dist/bench/run.js steps --rates 5000,10000 [--seconds 8] [--flush-ms 10] [--node-args "--flag …"]
 
 --only     parts to run (default all); BENCHMARKS.md is written with what ran
 --quick    one repetition, shorter steps, 10,000 users for memory only (a minute or three)
