@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -31,13 +32,8 @@ export class HttpsRedirect {
     server.requestTimeout = 10_000;
     // Checked every second, not Node's default 30 s (see boundSlowClients).
     (server as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = 1_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.options.port, this.options.host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    server.listen(this.options.port, this.options.host);
+    await once(server, "listening");
     this.server = server;
   }
 

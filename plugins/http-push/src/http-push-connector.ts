@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -46,13 +47,8 @@ export class HttpPushConnector implements Connector {
     // Checked every second (Node's default is 30 s: a slow-loris socket lived 40 s, not 10).
     server.headersTimeout = 10_000;
     server.requestTimeout = 30_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, host, () => {
-        server.off("error", reject);
-        resolve();
-      });
-    }).catch((e: Error) => {
+    server.listen(port, host);
+    await once(server, "listening").catch((e: Error) => {
       throw new Error(`cannot listen on ${this.ctx.settings.listen}: ${e.message}`);
     });
     this.server = server;

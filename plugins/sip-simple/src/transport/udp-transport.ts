@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { createSocket, type Socket } from "node:dgram";
 import { isIPv6 } from "node:net";
 import type { Remote, SipTransport, TransportDelegate } from "./sip-transport.js";
@@ -39,13 +40,8 @@ export class UdpTransport implements SipTransport {
     const type = isIPv6(this.server.address) ? "udp6" : "udp4";
     const routeHost = this.bind.host ?? (await routeAddress(type, this.server));
     const socket = createSocket({ type, recvBufferSize: RECEIVE_BUFFER_BYTES });
-    await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
-      socket.bind(this.bind.port ?? 0, this.bind.host, () => {
-        socket.off("error", reject);
-        resolve();
-      });
-    });
+    socket.bind(this.bind.port ?? 0, this.bind.host);
+    await once(socket, "listening");
     socket.on("message", (data, info) => this.delegate.onMessage(data, { address: info.address, port: info.port }));
     // ICMP errors and the like: a datagram socket stays usable; losses surface as timeouts.
     socket.on("error", () => {});

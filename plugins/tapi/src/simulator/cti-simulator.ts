@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { createServer, type AddressInfo, type Server, type Socket } from "node:net";
 import { SimDevice } from "./sim-device.js";
 import type { SimFraming } from "./sim-framing.js";
@@ -88,13 +89,8 @@ export class CtiSimulator {
   async start(): Promise<void> {
     if (this.server) return;
     const server = createServer((socket) => this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.options.port, this.options.host ?? "127.0.0.1", () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    server.listen(this.options.port, this.options.host ?? "127.0.0.1");
+    await once(server, "listening");
     this.server = server;
   }
 
