@@ -16,6 +16,8 @@ export class PgChannel {
   private client: pg.Client | null = null;
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** The last send: sends wait for it, because one connection runs one query at a time (pg 9 refuses overlap). */
+  private lastSend: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly connection: string,
@@ -45,15 +47,21 @@ export class PgChannel {
   }
 
   /** Sends to every node; false when the payload is too big or the channel is down. */
-  async send(payload: string): Promise<boolean> {
-    if (!this.client || Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) return false;
-    try {
-      await this.client.query("SELECT pg_notify($1, $2)", [CLUSTER_CHANNEL, payload]);
-      return true;
-    } catch (e) {
-      this.logger.warn({ err: e }, "cluster message not sent");
-      return false;
-    }
+  send(payload: string): Promise<boolean> {
+    if (!this.client || Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) return Promise.resolve(false);
+    const sent = this.lastSend.then(async () => {
+      const client = this.client;
+      if (!client) return false;
+      try {
+        await client.query("SELECT pg_notify($1, $2)", [CLUSTER_CHANNEL, payload]);
+        return true;
+      } catch (e) {
+        this.logger.warn({ err: e }, "cluster message not sent");
+        return false;
+      }
+    });
+    this.lastSend = sent;
+    return sent;
   }
 
   private lost(client: pg.Client, e: Error): void {
