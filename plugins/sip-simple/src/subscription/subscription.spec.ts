@@ -172,6 +172,15 @@ describe("Subscription", () => {
       expect(sent[1]!.request.callId).to.not.equal(sent[0]!.request.callId);
     });
 
+    it("caps a huge Retry-After at ten minutes, so one bad answer cannot silence a user for years", () => {
+      const { clock, sub, sent, failures } = setup();
+      sub.start();
+      answer(sent[0]!, 503, [["Retry-After", "999999999"]]);
+      expect(failures.map((f) => f.retryInMs)).to.deep.equal([600_000]);
+      clock.advance(600_000);
+      expect(sent).to.have.length(2);
+    });
+
     it("backs off with jitter after a timeout, doubling per failure", () => {
       const { clock, sub, sent, failures } = setup();
       sub.start();

@@ -85,6 +85,11 @@ export type SubscriptionPhase = (typeof SUBSCRIPTION_PHASES)[number];
 const REFRESH_MARGIN_S = 35;
 /** Retry delay after a definitive refusal (403, 404, rejected): someone may fix it server-side. */
 const REFUSED_RETRY_MS = 5 * 60_000;
+/**
+ * The longest Retry-After we honour (the backoff's own ceiling): a server that says "retry after
+ * 10^9 s" (a typo, or hostile) would otherwise silence the user until the hub restarts.
+ */
+const MAX_RETRY_AFTER_MS = 10 * 60_000;
 const REFUSED_CODES = new Set([404, 410, 480, 484, 604]);
 /** Challenges answered per request before the credentials count as refused (stale nonces need one more). */
 const MAX_CHALLENGE_ROUNDS = 3;
@@ -346,7 +351,7 @@ export class Subscription {
     const retryAfter = response.retryAfter?.seconds;
     if (code === 403) return this.fail({ status: "access-denied", code, reason: `${code} ${response.reason}`, authRejected: this.ctx.auth.cachedRealms.length > 0 }, REFUSED_RETRY_MS);
     if (REFUSED_CODES.has(code)) return this.fail({ status: "not-found", code, reason: `${code} ${response.reason}`, authRejected: false }, REFUSED_RETRY_MS);
-    this.fail({ status: "error", code, reason: `${code} ${response.reason}`, authRejected: false }, retryAfter !== undefined ? retryAfter * 1000 : this.backoff.next());
+    this.fail({ status: "error", code, reason: `${code} ${response.reason}`, authRejected: false }, this.retryDelay(retryAfter, () => this.backoff.next()));
   }
 
   private onAccepted(response: SipResponse, inDialog: boolean, requested: number): void {
@@ -384,14 +389,19 @@ export class Subscription {
         this.start();
         return;
       case "rejected":
-        return this.fail({ status: "access-denied", code: 0, reason: "subscription rejected by the server", authRejected: false }, retryAfter !== undefined ? retryAfter * 1000 : REFUSED_RETRY_MS);
+        return this.fail({ status: "access-denied", code: 0, reason: "subscription rejected by the server", authRejected: false }, this.retryDelay(retryAfter, () => REFUSED_RETRY_MS));
       case "noresource":
       case "invariant":
-        return this.fail({ status: "not-found", code: 0, reason: `subscription terminated: ${reason}`, authRejected: false }, retryAfter !== undefined ? retryAfter * 1000 : REFUSED_RETRY_MS);
+        return this.fail({ status: "not-found", code: 0, reason: `subscription terminated: ${reason}`, authRejected: false }, this.retryDelay(retryAfter, () => REFUSED_RETRY_MS));
       default:
         // probation, giveup, or no reason: come back after retry-after (seconds) or a backoff.
-        return this.fail({ status: "error", code: 0, reason: `subscription terminated${reason ? `: ${reason}` : ""}`, authRejected: false }, retryAfter !== undefined ? retryAfter * 1000 : this.backoff.next());
+        return this.fail({ status: "error", code: 0, reason: `subscription terminated${reason ? `: ${reason}` : ""}`, authRejected: false }, this.retryDelay(retryAfter, () => this.backoff.next()));
     }
+  }
+
+  /** The server's Retry-After (seconds) when it gave one, capped; else our own delay. */
+  private retryDelay(retryAfterSeconds: number | undefined, otherwise: () => number): number {
+    return retryAfterSeconds === undefined ? otherwise() : Math.min(retryAfterSeconds * 1000, MAX_RETRY_AFTER_MS);
   }
 
   private fail(failure: Omit<SubscriptionFailure, "retryInMs">, retryInMs: number): void {
