@@ -298,6 +298,17 @@ describe("TransactionLayer", () => {
       expect(transport.replies).to.have.length(3);
     });
 
+    it("still forgets an entry 64·T1 on when the wall clock stepped back an hour meanwhile", () => {
+      const { clock, layer, requests } = setup();
+      layer.receive(notify(), SERVER);
+      clock.stepWallClock(-3_600_000);
+      clock.advance(64 * T1);
+      // Kept for an hour more, a burst of NOTIFYs after an NTP correction would pile up in memory.
+      expect(clock.pending).to.equal(0);
+      layer.receive(notify(), SERVER);
+      expect(requests).to.have.length(2);
+    });
+
     it("absorbs a retransmission that arrives before the handler answered, and sends nothing for it", () => {
       const held: Responder[] = [];
       const { transport, layer, requests } = setup("udp", (_r, respond) => held.push(respond));

@@ -228,15 +228,17 @@ export class TransactionLayer {
     if (this.sweeper) return;
     const first = this.server.values().next();
     if (first.done) return;
+    const lifetime = 64 * this.timers.t1;
     this.sweeper = this.clock.setTimeout(() => {
       this.sweeper = null;
       const now = this.clock.now();
       for (const [key, entry] of this.server) {
-        if (entry.expiresAt > now) break;
+        // More than a lifetime left means the wall clock stepped back since it was stored: due too.
+        if (entry.expiresAt > now && entry.expiresAt - now <= lifetime) break;
         this.server.delete(key);
       }
       this.armSweeper();
-    }, Math.max(0, first.value.expiresAt - this.clock.now()));
+    }, Math.min(lifetime, Math.max(0, first.value.expiresAt - this.clock.now())));
   }
 
   private refuse(error: SipParseError, remote: Remote): void {
