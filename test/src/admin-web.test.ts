@@ -7,7 +7,7 @@ import { startTestHub, type TestHub } from "@presence-hub/core/testing";
 import { browserAvailable, launchBrowser, screenshot, TEST_OUTPUT, type TestBrowser, type TestPage } from "./support/browser.js";
 import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInstance } from "./support/kamailio.js";
 import { PresencePublisher } from "./support/sipp.js";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 const SHOTS = "admin-web";
 const ADMIN = { name: "admin", password: "admin password 1" };

@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import type { Page, WebSocket as PageSocket } from "playwright-core";
 import type { RunningDemo } from "@presence-hub/scripts/demo";
 import { browserAvailable, launchBrowser, screenshot, TEST_OUTPUT, type TestBrowser, type TestPage } from "./support/browser.js";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 const SHOTS = "attendant-web";
 /** The acceptance bound: a PBX change shows in the browser within this. */

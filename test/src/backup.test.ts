@@ -6,7 +6,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { stringify } from "yaml";
 import { runCli, startCli, stopChild } from "./support/run-cli.js";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 const PUSH_TOKEN = "backup-push-token-0123456789";
 const USERS = Array.from({ length: 40 }, (_, i) => ({ username: `u${2000 + i}`, displayName: `User ${i}`, firstExtension: String(2000 + i) }));

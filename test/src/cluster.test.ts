@@ -12,7 +12,7 @@ import { PresencePublisher, startWatcher, type Watcher } from "./support/sipp.js
 import { StreamClient } from "./support/stream-client.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
 import { launchBrowser, screenshot } from "./support/browser.js";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 type Node = Awaited<ReturnType<typeof startCli>> & { id: string };
 

@@ -3,7 +3,7 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import { startTestHub, type TestHub } from "@presence-hub/core/testing";
 import { push, pushConnector, watched } from "./support/http-push-client.js";
 import { StreamClient } from "./support/stream-client.js";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 /** The console API over real HTTP and WebSocket connections. */
 describe("Console API", function () {

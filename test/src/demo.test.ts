@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { RunningDemo } from "@presence-hub/scripts/demo";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 /** `presence-hub demo`: ready fast, real SIP and CTI sources up, states changing. */
 describe("The demo", function () {

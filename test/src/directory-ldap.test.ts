@@ -7,7 +7,7 @@ import { ManualClock, startTestHub, type TestHub } from "@presence-hub/core/test
 import { openLdapAvailable, ouLdif, personDn, personLdif, startOpenLdap, type OpenLdapInstance } from "./support/openldap.js";
 import { runCli } from "./support/run-cli.js";
 import { StreamClient } from "./support/stream-client.js";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 /** This file's loopback ports (range 25800-25899). */
 const PORTS = { ldap: 25801, ldaps: 25802 };

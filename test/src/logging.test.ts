@@ -6,7 +6,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import { kamailioAvailable, startKamailio, type KamailioInstance } from "./support/kamailio.js";
 import { runCli, startCli, stopChild } from "./support/run-cli.js";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 /** Distinctive values, so a hit in the log is a leak and never a coincidence. */
 const SECRETS = {

@@ -8,7 +8,7 @@ import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInsta
 import { parsePrometheusText, sampleValue, sampleValueOr0, type MetricFamily } from "./support/prometheus-text.js";
 import { PresencePublisher } from "./support/sipp.js";
 import { StreamClient } from "./support/stream-client.js";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 /**
  * `GET /metrics` of a real hub watching a real Kamailio: the text parses as Prometheus text

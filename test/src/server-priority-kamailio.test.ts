@@ -6,7 +6,7 @@ import type { RichState } from "@presence-hub/core";
 import { startTestHub, type TestHub } from "@presence-hub/core/testing";
 import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInstance } from "./support/kamailio.js";
 import { PresencePublisher } from "./support/sipp.js";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 /**
  * Two non-federated presence servers (two real Kamailio instances) publishing conflicting rich

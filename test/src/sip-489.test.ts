@@ -5,7 +5,7 @@ import path from "node:path";
 import type { TelephonyState } from "@presence-hub/core";
 import { startTestHub } from "@presence-hub/core/testing";
 import { sippAvailable, startSipp } from "./support/sipp-process.js";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 /**
  * A PBX that has no dialog package for extensions (Asterisk hints over presence) answers 489 to

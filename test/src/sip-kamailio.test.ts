@@ -6,7 +6,7 @@ import type { RichState, TelephonyState } from "@presence-hub/core";
 import { startTestHub, type TestHub } from "@presence-hub/core/testing";
 import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInstance } from "./support/kamailio.js";
 import { DialogPublisher, PresencePublisher, placeCall } from "./support/sipp.js";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 /**
  * The SIP SIMPLE connector against a real Kamailio presence server (UDP, TCP, TLS; 401, 407,

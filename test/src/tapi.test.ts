@@ -3,7 +3,7 @@ import { startTestHub, type TestHub } from "@presence-hub/core/testing";
 import type { TelephonyState } from "@presence-hub/core";
 import { CtiSimulator } from "@presence-hub/plugin-tapi/simulator";
 import { push, pushConnector } from "./support/http-push-client.js";
-import { waitFor } from "./support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 /**
  * The `tapi` connector in a real hub against the CTI simulator over real TCP (CSTA XML, port

@@ -3,6 +3,7 @@ import { systemClock, type ConnectorContext, type ConnectorStatus, type Logger, 
 import { CtiSimulator } from "./simulator/cti-simulator.js";
 import { TapiConnector } from "./tapi-connector.js";
 import { TapiSettings } from "./tapi-settings.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 /**
  * Connector behaviour the end-to-end test does not reach easily, against the simulator over
@@ -37,16 +38,6 @@ function defaults(): Partial<TapiSettings> {
 
 const target = (ext: string, username = `u${ext}`): WatchTarget => ({ field: "telephony", key: { by: "extension", value: ext }, username });
 
-async function until<T>(what: string, check: () => T, timeoutMs = 3_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 describe("TapiConnector (against the simulator)", function () {
   this.timeout(10_000);
   let sim: CtiSimulator;
@@ -64,7 +55,7 @@ describe("TapiConnector (against the simulator)", function () {
     h = harness(25592);
     await h.connector.start();
     h.connector.watch(target("1001"));
-    await until("a report", () => h.reports("1001").length > 0);
+    await waitFor("a report", () => h.reports("1001").length > 0);
     expect(h.reports("1001")).to.have.length(1);
     expect(h.last("1001")).to.deep.include({ kind: "state", line: "available", dnd: true, forwardTo: "8000" });
     expect(h.statuses.map((s) => s.status)).to.deep.equal(["connection-error", "up-and-running"]);
@@ -75,13 +66,13 @@ describe("TapiConnector (against the simulator)", function () {
     await sim.start();
     h = harness(25593);
     await h.connector.start();
-    await until("connected", () => h.statuses.at(-1)?.status === "up-and-running");
+    await waitFor("connected", () => h.statuses.at(-1)?.status === "up-and-running");
     sim.responseDelayMs = 100;
     h.connector.watch(target("1001"));
     await sim.waitForRequest("MonitorStart");
     h.connector.unwatch(target("1001"));
     await sim.waitForRequest("MonitorStop");
-    await until("no monitor", () => sim.monitoredDevices().length === 0);
+    await waitFor("no monitor", () => sim.monitoredDevices().length === 0);
     expect(sim.requests("SnapshotDevice")).to.have.length(0);
     expect(h.reports("1001")).to.deep.equal([]);
   });
@@ -93,7 +84,7 @@ describe("TapiConnector (against the simulator)", function () {
     h = harness(25594, { parallelMonitors: 1 });
     for (const ext of ["1001", "1002", "1003"]) h.connector.watch(target(ext));
     await h.connector.start();
-    await until("three users reported", () => ["1001", "1002", "1003"].every((e) => h.reports(e).some((r) => r.kind === "state")));
+    await waitFor("three users reported", () => ["1001", "1002", "1003"].every((e) => h.reports(e).some((r) => r.kind === "state")));
     const order = sim.requests().filter((r) => r.name === "MonitorStart" || r.name === "SnapshotDevice").map((r) => `${r.name}:${r.device}`);
     expect(order).to.deep.equal(["MonitorStart:1001", "SnapshotDevice:1001", "MonitorStart:1002", "SnapshotDevice:1002", "MonitorStart:1003", "SnapshotDevice:1003"]);
   });
@@ -104,10 +95,10 @@ describe("TapiConnector (against the simulator)", function () {
     h = harness(25595);
     await h.connector.start();
     h.connector.watch(target("1001"));
-    await until("monitored", () => h.last("1001")?.kind === "state");
+    await waitFor("monitored", () => h.last("1001")?.kind === "state");
     sim.endMonitors("1001");
-    await until("requesting", () => h.last("1001")?.kind === "requesting");
-    await until("monitored again", () => sim.monitoredDevices().length === 1 && h.last("1001")?.kind === "state");
+    await waitFor("requesting", () => h.last("1001")?.kind === "requesting");
+    await waitFor("monitored again", () => sim.monitoredDevices().length === 1 && h.last("1001")?.kind === "state");
     expect(sim.requests("MonitorStart", "1001")).to.have.length(2);
     sim.clearRequests();
     sim.sendSystemStatus("messagesLost");
@@ -119,11 +110,11 @@ describe("TapiConnector (against the simulator)", function () {
     sim = new CtiSimulator({ port: 25596 });
     h = harness(25596);
     await h.connector.start();
-    await until("connection-error", () => h.statuses.some((s) => s.status === "connection-error" && /cannot connect/.test(s.detail ?? "")));
+    await waitFor("connection-error", () => h.statuses.some((s) => s.status === "connection-error" && /cannot connect/.test(s.detail ?? "")));
     h.connector.watch(target("1001"));
     expect(h.last("1001")).to.deep.include({ kind: "error", status: "error" });
     await sim.start();
-    await until("recovered", () => h.last("1001")?.kind === "state");
+    await waitFor("recovered", () => h.last("1001")?.kind === "state");
     expect(h.statuses.at(-1)!.status).to.equal("up-and-running");
     expect(h.reports("1001").map((r) => r.kind)).to.deep.equal(["error", "requesting", "state"]);
   });
@@ -134,9 +125,9 @@ describe("TapiConnector (against the simulator)", function () {
     h = harness(25597);
     await h.connector.start();
     h.connector.watch(target("1001"));
-    await until("monitored", () => h.last("1001")?.kind === "state");
+    await waitFor("monitored", () => h.last("1001")?.kind === "state");
     sim.device("1001").outgoingCall("3000");
-    await until("the called party", () => h.last("1001")?.kind === "state" && (h.last("1001") as { detail?: { remoteParty?: string } }).detail?.remoteParty === "3000");
+    await waitFor("the called party", () => h.last("1001")?.kind === "state" && (h.last("1001") as { detail?: { remoteParty?: string } }).detail?.remoteParty === "3000");
     const times = h.observations.map((o) => o.at);
     expect(times.every((t, i) => i === 0 || t > times[i - 1]!)).to.equal(true);
   });

@@ -9,7 +9,7 @@ import knexFactory from "knex";
 import { stringify } from "yaml";
 import { dropSchema, TEST_PG_URL } from "@presence-hub/core/testing";
 import { runCli, startCli, stopChild } from "../support/run-cli.js";
-import { waitFor } from "../support/wait-for.js";
+import { waitFor } from "@presence-hub/core/testing";
 import { FUZZ_RUNS, DEFAULT_RUNS } from "./fuzz.js";
 import { recordFault, recordWrites } from "./report.js";
 

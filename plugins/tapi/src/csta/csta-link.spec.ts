@@ -7,6 +7,7 @@ import { CtiSimulator } from "../simulator/cti-simulator.js";
 import type { CstaFraming } from "./csta-framing.js";
 import { CstaLink, type CstaLinkOptions } from "./csta-link.js";
 import { cstaNamespace } from "./csta-namespaces.js";
+import { waitFor } from "@presence-hub/core/testing";
 
 /** The link against the simulator over real TCP (ports 25580-25599). */
 
@@ -40,16 +41,6 @@ const logger: Logger = {
   error: (a: object | string, b?: string) => void logs.push(`error ${typeof a === "string" ? a : b}`),
   child: () => logger,
 };
-
-async function until<T>(what: string, check: () => T, timeoutMs = 3_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("CSTA link over TCP (against the simulator)", function () {
   this.timeout(15_000);
@@ -88,7 +79,7 @@ describe("CSTA link over TCP (against the simulator)", function () {
     expect(parts).to.deep.include({ kind: "forwarding", settings: [{ type: "forwardImmediate", active: true, destination: "8000" }] });
     expect(r.events.map((e) => e.event)).to.deep.equal([{ kind: "dnd", on: true }]);
     sim.device("1001").incomingCall("2000");
-    await until("the ring", () => r.events.length === 2);
+    await waitFor("the ring", () => r.events.length === 2);
     expect(r.events[1]).to.deep.include({ device: "1001" });
     expect(r.events[1]!.event).to.deep.include({ kind: "call", state: "alerting", direction: "inbound", remoteParty: "2000" });
     await link.unmonitor(handle);
@@ -109,7 +100,7 @@ describe("CSTA link over TCP (against the simulator)", function () {
     expect(handles.map((h) => h.device)).to.deep.equal(devices);
     expect(new Set(handles.map((h) => h.id)).size).to.equal(40);
     for (const d of devices) sim.device(d).setDnd(true);
-    await until("40 events", () => r.events.length === 40);
+    await waitFor("40 events", () => r.events.length === 40);
     expect(r.events.map((e) => e.device)).to.deep.equal(devices);
   });
 
@@ -143,7 +134,7 @@ describe("CSTA link over TCP (against the simulator)", function () {
     await sim.waitForRequest("ResetApplicationSessionTimer", { timeoutMs: 2_000 });
     expect(r.downs).to.deep.equal([]);
     sim.expireSessions();
-    await until("the link to drop", () => r.downs.length === 1);
+    await waitFor("the link to drop", () => r.downs.length === 1);
     expect(r.downs[0]).to.match(/refused to extend the application session \(invalidSessionID\)/);
   });
 
@@ -166,13 +157,13 @@ describe("CSTA link over TCP (against the simulator)", function () {
     const r = recorder();
     link = newLink(25585, r, { requestTimeoutMs: 300, keepAliveMs: 200 });
     await link.open();
-    await until("a keep-alive", () => sim.requests("RequestSystemStatus").length >= 1);
+    await waitFor("a keep-alive", () => sim.requests("RequestSystemStatus").length >= 1);
     sim.unresponsive = true;
     const started = Date.now();
     const e = await link.monitor("1001").then(() => null, (x: unknown) => x);
     expect(e).to.include({ failure: "timeout" });
     expect(Date.now() - started).to.be.within(250, 1_000);
-    await until("the link to drop", () => r.downs.length === 1);
+    await waitFor("the link to drop", () => r.downs.length === 1);
     expect(r.downs[0]).to.match(/no answer to the keep-alive \(RequestSystemStatus\)/);
     expect(link.counters.timeouts).to.be.greaterThan(0);
   });
@@ -190,7 +181,7 @@ describe("CSTA link over TCP (against the simulator)", function () {
     sim.sendRaw(`<MysteryEvent xmlns="${cstaNamespace(3)}"><monitorCrossRefID>1</monitorCrossRefID></MysteryEvent>`);
     sim.sendRaw(`<DeliveredEvent xmlns="${cstaNamespace(3)}"><monitorCrossRefID>999</monitorCrossRefID></DeliveredEvent>`);
     sim.device("1001").setDnd(true);
-    await until("the DND event", () => r.events.length === 1);
+    await waitFor("the DND event", () => r.events.length === 1);
     expect(link.counters).to.deep.include({ malformed: 2, unknown: 2, unmatchedEvents: 1 });
     expect(r.downs).to.deep.equal([]);
     expect(sim.connections).to.equal(1);
@@ -205,7 +196,7 @@ describe("CSTA link over TCP (against the simulator)", function () {
     link = newLink(25587, r);
     await link.open();
     sim.sendBytes(Buffer.from("HTTP/1.1 400 Bad Request\r\n\r\n"));
-    await until("the link to drop", () => r.downs.length === 1);
+    await waitFor("the link to drop", () => r.downs.length === 1);
     expect(r.downs[0]).to.match(/unreadable stream: unknown format indicator/);
   });
 
@@ -217,7 +208,7 @@ describe("CSTA link over TCP (against the simulator)", function () {
     await link.open();
     sim.sendSystemStatus("normal");
     sim.sendSystemStatus("messagesLost");
-    await until("two acknowledgements", () => sim.requests("SystemStatusResponse").length === 2);
+    await waitFor("two acknowledgements", () => sim.requests("SystemStatusResponse").length === 2);
     expect(r.resyncs).to.deep.equal(["system status messagesLost"]);
   });
 
@@ -233,7 +224,7 @@ describe("CSTA link over TCP (against the simulator)", function () {
     sim.dropConnections();
     const e = await pending.then(() => null, (x: unknown) => x);
     expect(e).to.include({ failure: "link-down" });
-    await until("onDown", () => r.downs.length === 1);
+    await waitFor("onDown", () => r.downs.length === 1);
     await link.close();
     expect(r.downs).to.have.length(1);
   });
@@ -251,7 +242,7 @@ describe("CSTA link over TCP (against the simulator)", function () {
       await link.snapshot("1002", (p) => parts.push(p));
       expect(parts.map((p) => p.kind).sort()).to.deep.equal(["calls", "dnd", "forwarding"]);
       sim.device("1002").incomingCall("2000");
-      await until("the ring", () => r.events.length === 1);
+      await waitFor("the ring", () => r.events.length === 1);
       expect(r.events[0]!.device).to.equal("1002");
     });
   }
