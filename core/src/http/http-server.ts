@@ -7,14 +7,12 @@ import type { Logger } from "../contracts/logger.js";
 import { ConfigError } from "../errors/config-error.js";
 import { ConflictError } from "../errors/conflict-error.js";
 import { NotFoundError } from "../errors/not-found-error.js";
-import type { AccountService, Principal } from "../security/account-service.js";
+import type { AccountService } from "../security/account-service.js";
 import type { Store } from "../contracts/store.js";
+import { refuseOutOfScope, scopesOf } from "./route-scope.js";
 import { registerSessionAuth, type SessionOptions } from "./session-auth.js";
 
-/** Scopes a principal gets: admins can do what operators can. */
-export function scopesOf(principal: Principal): string[] {
-  return principal.role === "admin" ? ["admin", "operator"] : ["operator"];
-}
+export { scopesOf } from "./route-scope.js";
 
 /**
  * The one hapi server of the hub, on which the core and plugins register routes under
@@ -58,7 +56,9 @@ export function createHttpServer(options: HttpServerOptions, accounts: AccountSe
       if (!token) throw Boom.unauthorized(null, "Bearer");
       const principal = await accounts.authenticateToken(token);
       if (!principal) throw Boom.unauthorized("invalid or revoked token", "Bearer");
-      return h.authenticated({ credentials: { principal, scope: scopesOf(principal) } as never });
+      const scope = scopesOf(principal);
+      refuseOutOfScope(request, scope);
+      return h.authenticated({ credentials: { principal, scope } as never });
     },
   }));
   server.auth.strategy("token", "presence-hub-token");

@@ -4,6 +4,7 @@ import Boom from "@hapi/boom";
 import type { Store } from "../contracts/store.js";
 import type { AccountService } from "../security/account-service.js";
 import { LoginThrottle } from "../security/login-throttle.js";
+import { refuseOutOfScope, scopesOf } from "./route-scope.js";
 
 /** Name of the session cookie. */
 export const SESSION_COOKIE = "ph_session";
@@ -60,7 +61,9 @@ export function registerSessionAuth(server: Server, accounts: AccountService, st
       const account = await store.accounts.get(session.u);
       if (!account || account.role !== session.r) throw Boom.unauthorized("session no longer valid", "Session");
       const principal = { kind: "account" as const, name: account.username, role: account.role };
-      return h.authenticated({ credentials: { principal, scope: account.role === "admin" ? ["admin", "operator"] : ["operator"], csrf: session.c } as never });
+      const scope = scopesOf(principal);
+      refuseOutOfScope(request, scope);
+      return h.authenticated({ credentials: { principal, scope, csrf: session.c } as never });
     },
   }));
   server.auth.strategy("session", "presence-hub-session");

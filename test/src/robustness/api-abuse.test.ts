@@ -204,6 +204,29 @@ describe("Robustness: API and UI abuse", function () {
     expect((await login("root1", "admin-password-123")).status).to.equal(429);
   });
 
+  it("refuses an operator's admin upload (403) before reading its body, whatever its content type", async () => {
+    // Headers only, announcing 10 MiB: if the hub waited for the body before checking the role, no answer would come.
+    const answer = (headers: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(hub.url).port), "127.0.0.1", () => socket.write(`POST /api/v1/users/import HTTP/1.1\r\nhost: x\r\ncontent-length: ${10 * 1024 * 1024}\r\n${headers}\r\n`));
+        let text = "";
+        socket.on("data", (d) => {
+          text += d.toString("latin1");
+          if (text.includes("\r\n\r\n")) {
+            socket.destroy();
+            resolve(text.split("\r\n")[0]!);
+          }
+        });
+        socket.on("error", reject);
+        setTimeout(() => (socket.destroy(), reject(new Error(`no answer without the body (${headers.trim()})`))), 3_000);
+      });
+    for (const type of ["text/csv", "application/x-unknown"]) {
+      expect(await answer(`authorization: Bearer ${operator}\r\ncontent-type: ${type}\r\n`), `operator token, ${type}`).to.match(/^HTTP\/1\.1 403/);
+      expect(await answer(`cookie: ${operatorCookie}\r\nx-csrf-token: ${operatorCsrf}\r\ncontent-type: ${type}\r\n`), `operator session, ${type}`).to.match(/^HTTP\/1\.1 403/);
+      count("wrong-role uploads", 2);
+    }
+  });
+
   it("refuses every admin route to an operator token (403) and to an operator's browser session (403), and bad tokens (401)", async () => {
     const adminRoutes = hub.app.server
       .table()
