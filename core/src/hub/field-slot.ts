@@ -2,6 +2,7 @@ import type { Observation, UserKey } from "../model/observation.js";
 import type { PresenceField } from "../model/presence-status.js";
 import type { RichState, TelephonyState } from "../model/presence-state.js";
 import type { User } from "../model/user.js";
+import { SmallSet } from "../util/small-set.js";
 
 /**
  * The hub's live record of one user's field: what each source said (the observations themselves,
@@ -14,8 +15,8 @@ export class FieldSlot {
   state: TelephonyState | RichState | null = null;
   /** The key connectors were asked to watch, while watched. */
   watchedKey: UserKey | null = null;
-  /** Connectors currently told to watch this slot's key. */
-  readonly watchingConnectors = new Set<string>();
+  /** Connectors currently told to watch this slot's key (usually one: a SmallSet, not a Set). */
+  readonly watchingConnectors = new SmallSet<string>();
 
   constructor(
     readonly username: string,
@@ -27,8 +28,8 @@ export class FieldSlot {
 export class UserRecord {
   readonly telephony: FieldSlot;
   readonly rich: FieldSlot;
-  /** Who wants this user watched: console connections, `diagnostics`, `monitor-all`. */
-  readonly demand = new Set<string>();
+  /** Who wants this user watched: console connections, `diagnostics`, `monitor-all` (usually one). */
+  readonly demand = new SmallSet<string>();
 
   constructor(public user: User) {
     this.telephony = new FieldSlot(user.username, "telephony");
