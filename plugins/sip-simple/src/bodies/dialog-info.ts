@@ -223,7 +223,11 @@ export interface DialogInfoUpdate {
  * subscription is re-created.
  */
 export class DialogInfoTracker {
-  private readonly dialogs = new Map<string, DialogEntry>();
+  /**
+   * Live dialogs by id; null while there are none (most lines, most of the time): an empty Map
+   * still costs about 180 bytes, once per telephony subscription.
+   */
+  private dialogs: Map<string, DialogEntry> | null = null;
   private lastVersion: number | null = null;
   private hadFull = false;
 
@@ -237,7 +241,7 @@ export class DialogInfoTracker {
 
   /** The live dialogs, in arrival order. */
   get liveDialogs(): readonly DialogEntry[] {
-    return [...this.dialogs.values()];
+    return this.dialogs ? [...this.dialogs.values()] : [];
   }
 
   /** Applies one document; see {@link DialogInfoUpdate}. */
@@ -256,13 +260,14 @@ export class DialogInfoTracker {
       else if (v !== null && last !== null && v > last + 1) note = "version-gap";
       // Apply anyway: the changes it carries are real; the refresh then brings the rest.
       for (const d of doc.dialogs) {
-        if (d.state === "terminated") this.dialogs.delete(d.id);
+        if (d.state === "terminated") this.dialogs?.delete(d.id);
         else this.put(d);
       }
+      if (this.dialogs?.size === 0) this.dialogs = null;
     } else {
       // Full state replaces everything, whatever its version: after a server restart the
       // version goes back to 0/1 and a full document is self-contained.
-      this.dialogs.clear();
+      this.dialogs = null;
       for (const d of doc.dialogs) if (d.state !== "terminated") this.put(d);
       this.hadFull = true;
     }
@@ -273,17 +278,18 @@ export class DialogInfoTracker {
 
   /** Forgets everything (new subscription dialog). */
   reset(): void {
-    this.dialogs.clear();
+    this.dialogs = null;
     this.lastVersion = null;
     this.hadFull = false;
   }
 
   /** Line state over the tracked dialogs. */
   report(): TelephonyFacts {
-    return telephonyFromDialogs(this.dialogs.values());
+    return telephonyFromDialogs(this.dialogs?.values() ?? []);
   }
 
   private put(d: DialogEntry): void {
-    if (this.dialogs.has(d.id) || this.dialogs.size < this.maxDialogs) this.dialogs.set(d.id, d);
+    const dialogs = (this.dialogs ??= new Map());
+    if (dialogs.has(d.id) || dialogs.size < this.maxDialogs) dialogs.set(d.id, d);
   }
 }

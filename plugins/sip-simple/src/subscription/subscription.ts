@@ -122,7 +122,11 @@ export class Subscription {
   private timer: TimerHandle | null = null;
   private timerN: TimerHandle | null = null;
   private cancelQueue: (() => void) | null = null;
-  private readonly backoff = new Backoff();
+  /**
+   * Retry delays; made on the first failure and dropped on success (a fresh one is the reset
+   * state), so the 20,000 subscriptions that never fail carry none.
+   */
+  private backoff: Backoff | null = null;
   /** Whether the last attempt had a 2xx (for the connector's diagnostics). */
   lastResponse: { code: number; reason: string } | null = null;
 
@@ -141,8 +145,19 @@ export class Subscription {
     return this.callId;
   }
 
-  /** Every Call-ID this subscription used (bounded), so a trace can show its whole history. */
-  readonly callIds = new Set<string>();
+  /**
+   * The latest dialog's Call-ID (kept after the dialog ends) and, only once there was more than
+   * one, the earlier ones: a Set per subscription cost 150 bytes for what is nearly always a
+   * single id.
+   */
+  private latestCallId = "";
+  private earlierCallIds: string[] | null = null;
+
+  /** Every Call-ID this subscription used (the last 20, oldest first), so a trace can show its whole history. */
+  get callIds(): readonly string[] {
+    if (!this.latestCallId) return [];
+    return this.earlierCallIds ? [...this.earlierCallIds, this.latestCallId] : [this.latestCallId];
+  }
 
   /** Subscribes (paced). Idempotent while running. */
   start(): void {
@@ -226,7 +241,7 @@ export class Subscription {
     }
     this.updateTarget(notify.contacts);
     this.clearTimerN();
-    this.backoff.reset();
+    this.backoff = null;
 
     const s = state.state.toLowerCase();
     if (s === "terminated") {
@@ -252,8 +267,12 @@ export class Subscription {
     this.expires = this.initialExpires;
     this.callId = newCallId();
     this.fromTag = newTag();
-    if (this.callIds.size >= 20) this.callIds.delete(this.callIds.values().next().value!);
-    this.callIds.add(this.callId);
+    if (this.latestCallId) {
+      const earlier = (this.earlierCallIds ??= []);
+      if (earlier.length >= 19) earlier.shift();
+      earlier.push(this.latestCallId);
+    }
+    this.latestCallId = this.callId;
     this.ctx.register(this.callId, this);
     this.phase = "subscribing";
     this.sendSubscribe(false);
@@ -305,7 +324,7 @@ export class Subscription {
             this.timer = this.ctx.clock.setTimeout(() => this.sendInDialog(this.expires), 5_000);
             return;
           }
-          this.fail({ status: "error", code: 0, reason: `no answer: ${reason}`, authRejected: false }, this.backoff.next());
+          this.fail({ status: "error", code: 0, reason: `no answer: ${reason}`, authRejected: false }, this.nextBackoff());
         },
       },
     );
@@ -351,7 +370,7 @@ export class Subscription {
     const retryAfter = response.retryAfter?.seconds;
     if (code === 403) return this.fail({ status: "access-denied", code, reason: `${code} ${response.reason}`, authRejected: this.ctx.auth.cachedRealms.length > 0 }, REFUSED_RETRY_MS);
     if (REFUSED_CODES.has(code)) return this.fail({ status: "not-found", code, reason: `${code} ${response.reason}`, authRejected: false }, REFUSED_RETRY_MS);
-    this.fail({ status: "error", code, reason: `${code} ${response.reason}`, authRejected: false }, this.retryDelay(retryAfter, () => this.backoff.next()));
+    this.fail({ status: "error", code, reason: `${code} ${response.reason}`, authRejected: false }, this.retryDelay(retryAfter, () => this.nextBackoff()));
   }
 
   private onAccepted(response: SipResponse, inDialog: boolean, requested: number): void {
@@ -374,7 +393,7 @@ export class Subscription {
     // No timer N after a refresh: RFC 6665 §4.1.2.4 starts it for the SUBSCRIBE that creates the
     // subscription, and notifiers such as Kamailio's RLS send no NOTIFY after a refresh; failing
     // the dialog then would drop and re-create a working subscription at every refresh.
-    this.backoff.reset();
+    this.backoff = null;
     if (this.phase === "subscribing" || this.phase === "refreshing") this.phase = "active";
     this.scheduleRefresh(granted);
     if (!inDialog) this.delegate.onAccepted(this, false);
@@ -395,7 +414,7 @@ export class Subscription {
         return this.fail({ status: "not-found", code: 0, reason: `subscription terminated: ${reason}`, authRejected: false }, this.retryDelay(retryAfter, () => REFUSED_RETRY_MS));
       default:
         // probation, giveup, or no reason: come back after retry-after (seconds) or a backoff.
-        return this.fail({ status: "error", code: 0, reason: `subscription terminated${reason ? `: ${reason}` : ""}`, authRejected: false }, this.retryDelay(retryAfter, () => this.backoff.next()));
+        return this.fail({ status: "error", code: 0, reason: `subscription terminated${reason ? `: ${reason}` : ""}`, authRejected: false }, this.retryDelay(retryAfter, () => this.nextBackoff()));
     }
   }
 
@@ -429,6 +448,11 @@ export class Subscription {
 
   private expiresAt = 0;
 
+  /** The next retry delay (counts a failure). */
+  private nextBackoff(): number {
+    return (this.backoff ??= new Backoff()).next();
+  }
+
   private remainingMs(): number {
     return this.expiresAt - this.ctx.clock.now();
   }
@@ -438,7 +462,7 @@ export class Subscription {
     this.clearTimerN();
     this.timerN = this.ctx.clock.setTimeout(() => {
       this.timerN = null;
-      this.fail({ status: "error", code: 0, reason: "no NOTIFY after the server accepted (timer N)", authRejected: false }, this.backoff.next());
+      this.fail({ status: "error", code: 0, reason: "no NOTIFY after the server accepted (timer N)", authRejected: false }, this.nextBackoff());
     }, this.ctx.timerNMs);
   }
 
