@@ -2,6 +2,7 @@ import type { Observation, UserKey } from "../model/observation.js";
 import type { PresenceField } from "../model/presence-status.js";
 import type { RichState, TelephonyState } from "../model/presence-state.js";
 import type { User } from "../model/user.js";
+import { SmallMap } from "../util/small-map.js";
 import { SmallSet } from "../util/small-set.js";
 
 /**
@@ -10,8 +11,8 @@ import { SmallSet } from "../util/small-set.js";
  * being watched.
  */
 export class FieldSlot {
-  /** Latest observation per source id. */
-  readonly reports = new Map<string, Observation>();
+  /** Latest observation per source id (usually one source: a SmallMap, not a Map). */
+  readonly reports = new SmallMap<string, Observation>();
   state: TelephonyState | RichState | null = null;
   /** The key connectors were asked to watch, while watched. */
   watchedKey: UserKey | null = null;
