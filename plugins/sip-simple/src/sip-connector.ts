@@ -60,7 +60,14 @@ interface Watch {
   subscription: Subscription | null;
   readonly telephony: TelephonyNotifyMapper | null;
   /** NOTIFYs over this budget are coalesced, the last one applied when the budget allows. */
-  readonly budget: NotifyBudget<{ readonly subscription: Subscription; readonly notify: SipRequest }>;
+  readonly budget: NotifyBudget<BudgetedNotify>;
+}
+
+/** A NOTIFY waiting for its watch's budget. */
+interface BudgetedNotify {
+  readonly watch: Watch;
+  readonly subscription: Subscription;
+  readonly notify: SipRequest;
 }
 
 /** A resource-list subscription for one field and what it knows. */
@@ -153,10 +160,9 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   watch(target: WatchTarget): void {
     const id = watchTargetId(target.field, target.key);
     if (this.watches.has(id)) return;
-    const budget = new NotifyBudget<{ readonly subscription: Subscription; readonly notify: SipRequest }>(this.ctx.clock, this.settings.notifyRate, this.settings.notifyBurst, ({ subscription, notify }) => {
-      // Applied later only while it is still this watch's subscription.
-      if (watch.subscription === subscription) this.applyNotify(watch, subscription, notify);
-    });
+    // One shared apply function, the watch travelling in the item: a closure per watch cost
+    // about 100 B (closure and context) for each of 20,000 subscriptions.
+    const budget = new NotifyBudget<BudgetedNotify>(this.ctx.clock, this.settings.notifyRate, this.settings.notifyBurst, this.applyBudgeted);
     const watch: Watch = { target, key: sipUriKey(this.targetUri(target)) ?? target.key.value, subscription: null, telephony: target.field === "telephony" ? new TelephonyNotifyMapper() : null, budget };
     this.watches.set(id, watch);
     this.placeWatch(watch);
@@ -239,8 +245,13 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
       watch.budget.flush();
       return this.applyNotify(watch, subscription, notify);
     }
-    watch.budget.offer({ subscription, notify });
+    watch.budget.offer({ watch, subscription, notify });
   }
+
+  /** A NOTIFY the budget lets through; one that waited is applied only while it is still its watch's subscription. */
+  private readonly applyBudgeted = ({ watch, subscription, notify }: BudgetedNotify): void => {
+    if (watch.subscription === subscription) this.applyNotify(watch, subscription, notify);
+  };
 
   /** Maps one NOTIFY's body into a report for the watch (within its NOTIFY budget). */
   private applyNotify(watch: Watch, subscription: Subscription, notify: SipRequest): void {
