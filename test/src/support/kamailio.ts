@@ -123,6 +123,14 @@ export interface KamailioOptions {
   rateLimit?: { perSecond: number; retryAfterSeconds?: number; methods?: readonly string[] };
   /** Nonce lifetime in the "short-nonce" mode. Default 10 s. */
   nonceExpireSeconds?: number;
+  /**
+   * Timeout of the server's non-INVITE transactions (tm fr_timer), ms. Default 5 s, so a NOTIFY
+   * to a vanished watcher fails fast. A big resource list needs more: the RLS subscribes to
+   * every member at once, and the last of those back-end SUBSCRIBEs (and their NOTIFYs) is
+   * answered only seconds later (about 12 s for 10,000 members); when they time out the member
+   * is lost from the list for good.
+   */
+  transactionTimeoutMs?: number;
   /** UDP and TCP worker processes (each). Default 2. */
   workers?: number;
   /** Shared memory in MB (raise it for thousands of subscriptions). Default 64. */
@@ -349,12 +357,16 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioI
     KAM_REALM: KAMAILIO_DOMAIN,
     KAM_CHILDREN: String(options.workers ?? 2),
     KAM_NONCE_EXPIRE: String(options.nonceExpireSeconds ?? 10),
+    KAM_FR_TIMER: String(options.transactionTimeoutMs ?? 5_000),
   };
   const defines = modes.map((m) => MODE_DEFINES[m]);
   if (tlsOn) {
     defines.push("WITH_TLS");
     values.KAM_TLS_CERT = certPath;
     values.KAM_TLS_KEY = keyPath;
+  }
+  if (options.transactionTimeoutMs !== undefined && !(Number.isInteger(options.transactionTimeoutMs) && options.transactionTimeoutMs >= 100)) {
+    throw new Error("startKamailio: transactionTimeoutMs must be a whole number of ms, at least 100");
   }
   if (options.rateLimit) {
     const methods = options.rateLimit.methods ?? ["SUBSCRIBE"];

@@ -30,6 +30,7 @@ interface KamailioModule {
     sharedMemoryMb: number;
     workers: number;
     rateLimit?: { perSecond: number; retryAfterSeconds?: number };
+    transactionTimeoutMs?: number;
     startTimeoutMs?: number;
   }): Promise<KamailioFixture>;
 }
@@ -86,6 +87,10 @@ export async function runColdStart(o: ColdStartOptions): Promise<ColdStartResult
       generatedUsers: { count: o.users, list: true },
       sharedMemoryMb: 512,
       workers: 4,
+      // The RLS subscribes to all 10,000 members at once and the server answers the last of
+      // those back-end SUBSCRIBEs some 10 s later: with the fixture's 5 s default they time out
+      // and the members are lost from the list.
+      transactionTimeoutMs: 60_000,
       startTimeoutMs: 60_000,
       ...(rateLimit ? { rateLimit: { perSecond: rateLimit, retryAfterSeconds: 1 } } : {}),
     });
