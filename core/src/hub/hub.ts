@@ -623,8 +623,11 @@ export class Hub implements ConnectorRuntimeDelegate {
     for (const field of PRESENCE_FIELDS) {
       const slot = record.slot(field);
       const demanded = this.demanded(record);
-      const wanted = this.running && demanded ? UserDirectory.keyFor(record.user, field) : null;
       const old = slot.watchedKey;
+      let wanted = this.running && demanded ? UserDirectory.keyFor(record.user, field) : null;
+      // The same key again: keep the object the connectors' targets and the reports already hold
+      // (a fresh copy per re-sync left two 40-byte keys per watched field).
+      if (old && wanted && sameKey(old, wanted)) wanted = old;
       if (old && (!wanted || !sameKey(old, wanted))) {
         for (const id of slot.watchingConnectors) this.connectors.get(id)?.unwatch(target(slot, old));
         slot.watchingConnectors.clear();
