@@ -34,6 +34,7 @@ import { StreamTransport } from "./transport/stream-transport.js";
 import { UdpTransport } from "./transport/udp-transport.js";
 import { DigestAuthenticator, newCallId, newTag, type HeaderList, type SipParseError, type SipRequest, type SipResponse } from "./wire/index.js";
 import { HealthProbe, type ProbeResult } from "./health-probe.js";
+import { ownString } from "./wire/own-string.js";
 
 const USER_AGENT = "presence-hub/0.1";
 const ACCEPT_PRESENCE = "application/pidf+xml";
@@ -163,7 +164,9 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     // One shared apply function, the watch travelling in the item: a closure per watch cost
     // about 100 B (closure and context) for each of 20,000 subscriptions.
     const budget = new NotifyBudget<BudgetedNotify>(this.ctx.clock, this.settings.notifyRate, this.settings.notifyBurst, this.applyBudgeted);
-    const watch: Watch = { target, key: sipUriKey(this.targetUri(target)) ?? target.key.value, subscription: null, telephony: target.field === "telephony" ? new TelephonyNotifyMapper() : null, budget };
+    // Flat copies: the key and the target URI are built by concatenation, trees of 32-byte nodes
+    // kept for the life of the watch (see ownString).
+    const watch: Watch = { target, key: ownString(sipUriKey(this.targetUri(target)) ?? target.key.value), subscription: null, telephony: target.field === "telephony" ? new TelephonyNotifyMapper() : null, budget };
     this.watches.set(id, watch);
     this.placeWatch(watch);
   }
@@ -504,7 +507,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
 
   /** The presentity a target is about: `<extension>@<domain>` for telephony, the SIP URI for rich. */
   private targetUri(target: WatchTarget): string {
-    return target.field === "telephony" ? `sip:${target.key.value}@${targetDomain(this.settings)}` : sipTarget(target.key.value);
+    return ownString(target.field === "telephony" ? `sip:${target.key.value}@${targetDomain(this.settings)}` : sipTarget(target.key.value));
   }
 
   /**

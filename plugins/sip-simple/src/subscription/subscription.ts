@@ -127,8 +127,14 @@ export class Subscription {
    * state), so the 20,000 subscriptions that never fail carry none.
    */
   private backoff: Backoff | null = null;
-  /** Whether the last attempt had a 2xx (for the connector's diagnostics). */
-  lastResponse: { code: number; reason: string } | null = null;
+  /** The last final answer's status (0: none yet) and reason phrase: two fields, not an object per answer. */
+  private lastCode = 0;
+  private lastReason = "";
+
+  /** The last final answer to a SUBSCRIBE, for the connector's diagnostics. */
+  get lastResponse(): { code: number; reason: string } | null {
+    return this.lastCode === 0 ? null : { code: this.lastCode, reason: this.lastReason };
+  }
 
   constructor(
     readonly spec: SubscriptionSpec,
@@ -332,7 +338,8 @@ export class Subscription {
 
   private onResponse(response: SipResponse, sent: HeaderList, inDialog: boolean, expires: number, challengeRound: number): void {
     const code = response.status;
-    this.lastResponse = { code, reason: response.reason };
+    this.lastCode = code;
+    this.lastReason = ownString(response.reason);
     if (this.phase === "closing") {
       if ((code === 401 || code === 407) && challengeRound < MAX_CHALLENGE_ROUNDS) {
         if (this.ctx.auth.handleChallenge(response, { headers: sent }).ok) this.sendSubscribe(true, 0, challengeRound + 1);
