@@ -73,6 +73,16 @@ describe("SubscribePacer", () => {
     expect(sent.map((s) => s.at)).to.deep.equal([0, 100, 200]);
   });
 
+  it("puts a `first` request ahead of the waiting ones, at the next token", () => {
+    const { clock, pacer, sent, enqueue } = setup(10, 1);
+    const start = clock.now();
+    for (let i = 0; i < 3; i++) enqueue(i);
+    pacer.acquire(() => sent.push({ id: 99, at: clock.now() - start }), { first: true });
+    clock.advance(1_000);
+    expect(sent.map((s) => s.id)).to.deep.equal([0, 99, 1, 2]);
+    expect(sent.map((s) => s.at)).to.deep.equal([0, 100, 200, 300]);
+  });
+
   it("cancel after the request went out does nothing", () => {
     const { clock, sent, enqueue } = setup(10, 1);
     const cancel = enqueue(0);

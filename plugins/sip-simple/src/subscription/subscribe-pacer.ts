@@ -21,9 +21,14 @@ export class SubscribePacer {
     this.last = clock.now();
   }
 
-  /** Runs `send` when a token is free; returns a cancel function. */
-  acquire(send: () => void): () => void {
-    this.queue.push(send);
+  /**
+   * Runs `send` when a token is free; returns a cancel function. `first` puts it ahead of every
+   * waiting request: for the second half of one that already had its turn (the re-send after a
+   * 401/407), which the server counts as a request of its own.
+   */
+  acquire(send: () => void, options?: { readonly first?: boolean }): () => void {
+    if (options?.first) this.queue.unshift(send);
+    else this.queue.push(send);
     this.drain();
     return () => {
       const i = this.queue.indexOf(send);

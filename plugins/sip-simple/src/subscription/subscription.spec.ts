@@ -31,7 +31,7 @@ const silent: Logger = {
   child: () => silent,
 };
 
-function setup(expires = 600) {
+function setup(expires = 600, pacing: { rate: number; burst: number } = { rate: 1000, burst: 100 }) {
   const clock = new ManualClock();
   const start = clock.now();
   const sent: Sent[] = [];
@@ -49,7 +49,7 @@ function setup(expires = 600) {
       },
     },
     auth: new DigestAuthenticator({ username: "hub", password: "secret" }),
-    pacer: new SubscribePacer(clock, 1000, 100),
+    pacer: new SubscribePacer(clock, pacing.rate, pacing.burst),
     identity: { aor: "sip:hub@192.0.2.10", contact: () => "<sip:hub@192.0.2.1:5070>", userAgent: "spec" },
     clock,
     logger: silent,
@@ -202,6 +202,38 @@ describe("Subscription", () => {
       expect(new Set(sent.map((s) => s.request.callId)).size).to.equal(1);
       expect(failures).to.have.length(1);
       expect(failures[0]).to.include({ status: "access-denied", code: 401, authRejected: true });
+    });
+
+    it("paces the re-send after a challenge like a SUBSCRIBE of its own (the server's rate limit counts it)", () => {
+      // At a cold start every SUBSCRIBE sent before the first challenge was answered is
+      // re-sent: unpaced, those re-sends pushed a hub pacing at 450/s over a 500/s limit.
+      const { clock, sub, sent } = setup(600, { rate: 10, burst: 1 });
+      sub.start();
+      expect(sent).to.have.length(1);
+      answer(sent[0]!, 401, [challenge("r", "n1")]);
+      expect(sent).to.have.length(1); // the burst is spent: wait for the next token
+      clock.advance(99);
+      expect(sent).to.have.length(1);
+      clock.advance(1);
+      expect(sent.map((s) => s.at)).to.deep.equal([0, 100]);
+      expect(sent[1]!.request.callId).to.equal(sent[0]!.request.callId);
+      expect(sent[1]!.request.cseq.seq).to.equal(2);
+      expect(sent[1]!.request.headers.get("authorization")).to.match(/^Digest /);
+    });
+
+    it("drops a re-send still waiting for its token when the subscription restarts or stops", () => {
+      const { clock, sub, sent } = setup(600, { rate: 10, burst: 1 });
+      sub.start();
+      answer(sent[0]!, 401, [challenge("r", "n1")]);
+      sub.restart(); // a fresh dialog: its own initial SUBSCRIBE, not the old re-send as well
+      clock.advance(1_000);
+      expect(sent).to.have.length(2);
+      expect(sent[1]!.request.callId).to.not.equal(sent[0]!.request.callId);
+      expect(sent[1]!.request.cseq.seq).to.equal(1);
+      answer(sent[1]!, 401, [challenge("r", "n2")]);
+      sub.stop();
+      clock.advance(1_000);
+      expect(sent).to.have.length(2);
     });
 
     it("retries a 423 with Min-Expires on the same Call-ID, and a new dialog keeps the raised value", () => {

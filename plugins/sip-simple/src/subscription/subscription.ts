@@ -169,6 +169,7 @@ export class Subscription {
   start(): void {
     if (this.phase !== "idle" && this.phase !== "stopped" && this.phase !== "waiting") return;
     this.clearTimer();
+    this.cancelQueue?.(); // a re-send still waiting for its token (restart)
     this.phase = "queued";
     this.cancelQueue = this.ctx.pacer.acquire(() => {
       this.cancelQueue = null;
@@ -336,6 +337,27 @@ export class Subscription {
     );
   }
 
+  /**
+   * Sends a refused SUBSCRIBE again (after a 401/407 or 423). Out of dialog it takes a token of
+   * the pacer, ahead of the waiting ones: the server's rate limit counts the re-send as a request
+   * of its own, and at a cold start, before the first challenge is answered and the credentials
+   * cached, every SUBSCRIBE is re-sent. Unpaced, those re-sends came on top of the paced rate and
+   * pushed a hub pacing at 450/s over a server's 500/s limit (503s in the first second).
+   */
+  private resend(inDialog: boolean, expires: number, challengeRound: number): void {
+    if (inDialog) return this.sendSubscribe(true, expires, challengeRound);
+    const callId = this.callId;
+    this.cancelQueue = this.ctx.pacer.acquire(
+      () => {
+        this.cancelQueue = null;
+        // Restarted or stopped meanwhile: that dialog is gone, and a new one has its own turn.
+        if (callId !== this.callId || this.phase !== "subscribing") return;
+        this.sendSubscribe(false, expires, challengeRound);
+      },
+      { first: true },
+    );
+  }
+
   private onResponse(response: SipResponse, sent: HeaderList, inDialog: boolean, expires: number, challengeRound: number): void {
     const code = response.status;
     this.lastCode = code;
@@ -349,7 +371,7 @@ export class Subscription {
     if (code >= 200 && code < 300) return this.onAccepted(response, inDialog, expires);
     if (code === 401 || code === 407) {
       const outcome = this.ctx.auth.handleChallenge(response, { headers: sent });
-      if (outcome.ok && challengeRound < MAX_CHALLENGE_ROUNDS) return this.sendSubscribe(inDialog, expires, challengeRound + 1);
+      if (outcome.ok && challengeRound < MAX_CHALLENGE_ROUNDS) return this.resend(inDialog, expires, challengeRound + 1);
       const detail = outcome.ok ? "challenged again with fresh credentials" : outcome.detail;
       return this.fail({ status: "access-denied", code, reason: `${code} ${response.reason}: ${detail}`, authRejected: !outcome.ok ? outcome.reason === "rejected" : true }, REFUSED_RETRY_MS);
     }
@@ -358,7 +380,7 @@ export class Subscription {
       if (min !== undefined && min > this.expires && min <= 86_400) {
         this.expires = min;
         this.initialExpires = Math.max(this.initialExpires, min);
-        return this.sendSubscribe(inDialog, min);
+        return this.resend(inDialog, min, challengeRound);
       }
     }
     if (code === 489) {
