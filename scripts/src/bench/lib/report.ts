@@ -214,8 +214,9 @@ function coldSection(r: BenchResults, c: ColdStartResult, rows: Row[], details: 
     return;
   }
   const known = (k: string): string => {
-    const d = c.detail[k] as { known?: number } | undefined;
-    return d?.known !== undefined ? ` (${fmt(d.known)} of ${fmt(r.settings.users)} known)` : "";
+    const d = c.detail[k] as { known?: number; lastMs?: number | null } | undefined;
+    const last = typeof d?.lastMs === "number" ? `, the last at ${s(d.lastMs)}` : "";
+    return d?.known !== undefined ? ` (${fmt(d.known)} of ${fmt(r.settings.users)} known${last})` : "";
   };
   if (c.listMs !== undefined || c.listBaselineMs !== undefined) {
     rows.push({

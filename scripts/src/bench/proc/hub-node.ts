@@ -18,7 +18,7 @@ let app: PresenceHubApp | null = null;
 let profiler: Session | null = null;
 let startedAt = 0;
 const known = { rich: new Set<string>(), telephony: new Set<string>() };
-const full: { field: "rich" | "telephony"; count: number; at: number | null } = { field: "rich", count: Infinity, at: null };
+const full: { field: "rich" | "telephony"; count: number; at: number | null; lastAt: number | null } = { field: "rich", count: Infinity, at: null, lastAt: null };
 
 /** Cumulative figures; the driver subtracts two of them. */
 export interface HubStats {
@@ -36,14 +36,17 @@ function track(env: HubEnvelope): void {
   const e = env.event;
   if (e.type !== "presence") return;
   const set = known[e.field];
+  const before = set.size;
   if (NOT_STATE.has(e.state.status)) set.delete(e.username);
   else set.add(e.username);
+  // When the last user so far got a state: what a run that falls a few users short still tells.
+  if (e.field === full.field && set.size > before) full.lastAt = nowMs();
   if (full.at === null && e.field === full.field && set.size >= full.count) full.at = nowMs();
 }
 
 serveIpc({
   async start(args: { config: string; fullState?: { field: "rich" | "telephony"; count: number } }) {
-    if (args.fullState) Object.assign(full, args.fullState, { at: null });
+    if (args.fullState) Object.assign(full, args.fullState, { at: null, lastAt: null });
     startedAt = nowMs();
     app = new PresenceHubApp(loadConfig(args.config, {}));
     app.bus.register({ name: "bench-full-state", deliver: track });
@@ -87,7 +90,7 @@ serveIpc({
   async awaitFull(args: { timeoutMs: number }) {
     const end = Date.now() + args.timeoutMs;
     while (full.at === null && Date.now() < end) await sleep(10);
-    return { ms: full.at === null ? null : full.at - startedAt, known: known[full.field].size };
+    return { ms: full.at === null ? null : full.at - startedAt, lastMs: full.lastAt === null ? null : full.lastAt - startedAt, known: known[full.field].size };
   },
   /** Starts the V8 CPU profiler, or the sampling heap profiler (only what follows is profiled, not the start-up). */
   async profileStart(args: { heap?: boolean } | null) {

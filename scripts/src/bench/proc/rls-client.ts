@@ -48,6 +48,8 @@ serveIpc({
     };
     const started = nowMs();
     let doneAt: number | null = null;
+    // When the last member so far arrived: what a run that falls a few members short still tells.
+    let lastAt: number | null = null;
     let notifies = 0;
     let pending: Buffer = Buffer.alloc(0);
     const onMessage = (m: MiniMessage): void => {
@@ -59,7 +61,9 @@ serveIpc({
       if (!m.start.startsWith("NOTIFY")) return;
       notifies++;
       socket.write(response(m, 200, "OK", null));
+      const before = known.size;
       for (const match of m.body.matchAll(RESOURCE)) if (ACTIVE_WITH_BODY.test(match[2]!)) known.add(match[1]!);
+      if (known.size > before) lastAt = nowMs();
       if (doneAt === null && known.size >= args.members) doneAt = nowMs();
     };
     socket.on("data", (chunk: Buffer) => {
@@ -79,7 +83,7 @@ serveIpc({
     const deadline = Date.now() + args.timeoutMs;
     while (doneAt === null && Date.now() < deadline) await sleep(10);
     socket.destroy();
-    return { ms: doneAt === null ? null : doneAt - started, known: known.size, notifies };
+    return { ms: doneAt === null ? null : doneAt - started, lastMs: lastAt === null ? null : lastAt - started, known: known.size, notifies };
   },
   stop() {
     setTimeout(() => process.exit(0), 10);

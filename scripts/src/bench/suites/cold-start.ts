@@ -104,20 +104,23 @@ export async function runColdStart(o: ColdStartOptions): Promise<ColdStartResult
   const detail: Record<string, unknown> = {};
   const result: { -readonly [K in keyof ColdStartResult]: ColdStartResult[K] } = { detail, perUserFloorMs: (o.users / o.rateLimit) * 1000 };
   const seconds = (ms: number | null | undefined): string => (ms === null || ms === undefined ? "—" : `${(ms / 1000).toFixed(2)} s`);
+  // Kamailio's RLS loses a few members of a big list (see test/fixtures/kamailio/README.md):
+  // when the last member that did arrive came tells more than "not reached".
+  const shortOf = (r: { ms: number | null; lastMs: number | null }): string => (r.ms === null && r.lastMs !== null ? `, last one at ${seconds(r.lastMs)}` : "");
 
   if (runs.has("list-baseline")) {
     o.log("cold start: bare watcher, one list subscription (fresh Kamailio)");
     await withServer(undefined, async () => {
       const client = await startProc("list watcher", "rls-client", 1);
       try {
-        const r = await client.call<{ ms: number | null; known: number; notifies: number }>(
+        const r = await client.call<{ ms: number | null; lastMs: number | null; known: number; notifies: number }>(
           "subscribe",
           { host: "127.0.0.1", port: PORTS.kamailio, list: "sip:everyone@127.0.0.1", user: "hub", password: "secret", members: o.users, timeoutMs: o.listTimeoutMs },
           o.listTimeoutMs + 30_000,
         );
         result.listBaselineMs = r.ms;
         detail.listBaseline = r;
-        o.log(`  ${r.known}/${o.users} members in ${seconds(r.ms)} (${r.notifies} NOTIFYs)`);
+        o.log(`  ${r.known}/${o.users} members in ${seconds(r.ms)}${shortOf(r)} (${r.notifies} NOTIFYs)`);
       } finally {
         await client.stop();
       }
@@ -144,7 +147,7 @@ export async function runColdStart(o: ColdStartOptions): Promise<ColdStartResult
       const r = await hubToFullState(o, connector, o.listTimeoutMs);
       result.listMs = r.ms;
       detail.list = r;
-      o.log(`  ${r.known}/${o.users} users in ${seconds(r.ms)}`);
+      o.log(`  ${r.known}/${o.users} users in ${seconds(r.ms)}${shortOf(r)}`);
     });
   }
 
@@ -161,6 +164,8 @@ export async function runColdStart(o: ColdStartOptions): Promise<ColdStartResult
         password: "secret",
         localPort: PORTS.coldHubSip,
         expires: 3600,
+        // At most burst + rate SUBSCRIBEs in any second, re-sends after a 401 included (they
+        // take a token too): 460 at 450/s, under the server's 500 per wall-clock second.
         subscribeRate: o.subscribeRate,
         subscribeBurst: 10,
       };
@@ -182,12 +187,12 @@ export async function runColdStart(o: ColdStartOptions): Promise<ColdStartResult
 }
 
 /** A fresh hub with `users` (rich presence only) watched through `connector`, until every user has a state. */
-async function hubToFullState(o: ColdStartOptions, connector: Record<string, unknown>, timeoutMs: number): Promise<{ ms: number | null; known: number; counters: Record<string, number> }> {
+async function hubToFullState(o: ColdStartOptions, connector: Record<string, unknown>, timeoutMs: number): Promise<{ ms: number | null; lastMs: number | null; known: number; counters: Record<string, number> }> {
   const prepared = await prepareHub({ httpPort: PORTS.coldHubHttp, users: o.users, keys: { telephony: false, rich: true }, connectors: [connector] });
   const hub = await startProc("hub", "hub-node", 0);
   try {
     await hub.call("start", { config: prepared.config, fullState: { field: "rich", count: o.users } });
-    const full = await hub.call<{ ms: number | null; known: number }>("awaitFull", { timeoutMs }, timeoutMs + 60_000);
+    const full = await hub.call<{ ms: number | null; lastMs: number | null; known: number }>("awaitFull", { timeoutMs }, timeoutMs + 60_000);
     const stats = await hub.call<{ counters: Record<string, number> }>("stats", { connector: "kam" });
     return { ...full, counters: stats.counters };
   } finally {
