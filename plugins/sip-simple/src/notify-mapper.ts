@@ -4,6 +4,13 @@ import { DialogInfoTracker } from "./bodies/dialog-info.js";
 import { richFromPidf, telephonyFromPidf } from "./bodies/presence-mapping.js";
 import { mergeAsFeatureFacts, withFeatureFacts, type AsFeatureFacts } from "./bodies/as-feature-event.js";
 
+/**
+ * The starting facts every mapper shares (frozen: they are only ever read and copied, by
+ * withFeatureFacts and mergeAsFeatureFacts), instead of two fresh objects per telephony watch.
+ */
+const NO_FEATURES: AsFeatureFacts = Object.freeze({});
+const LINE_AVAILABLE: TelephonyFacts = Object.freeze({ kind: "state", line: "available" });
+
 /** What one NOTIFY body meant for the watched field. */
 export type MappedNotify<R> =
   | { readonly kind: "report"; readonly report: R; readonly resync: boolean }
@@ -17,12 +24,12 @@ export type MappedNotify<R> =
  */
 export class TelephonyNotifyMapper {
   private readonly dialogs = new DialogInfoTracker();
-  private features: AsFeatureFacts = {};
-  private line: TelephonyFacts = { kind: "state", line: "available" };
+  private features: AsFeatureFacts = NO_FEATURES;
+  private line: TelephonyFacts = LINE_AVAILABLE;
 
   reset(): void {
     this.dialogs.reset();
-    this.features = {};
+    this.features = NO_FEATURES;
   }
 
   map(contentType: string | undefined, body: Buffer): MappedNotify<TelephonyReport> {
@@ -34,7 +41,7 @@ export class TelephonyNotifyMapper {
     switch (d.kind) {
       case "empty":
         // Nothing published for the extension (Kamailio before any call): no calls known.
-        this.line = { kind: "state", line: "available" };
+        this.line = LINE_AVAILABLE;
         return this.emit(false);
       case "dialog-info": {
         const u = this.dialogs.update(d.document);
