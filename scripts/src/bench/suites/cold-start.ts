@@ -165,7 +165,7 @@ export async function runColdStart(o: ColdStartOptions): Promise<ColdStartResult
         localPort: PORTS.coldHubSip,
         expires: 3600,
         // At most burst + rate SUBSCRIBEs in any second, re-sends after a 401 included (they
-        // take a token too): 460 at 450/s, under the server's 500 per wall-clock second.
+        // take a token too); why the rate stays well under the limit: coldPacing in run.ts.
         subscribeRate: o.subscribeRate,
         subscribeBurst: 10,
       };
