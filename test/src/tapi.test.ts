@@ -208,7 +208,9 @@ describe("CTI connector (tapi) against the CSTA simulator", function () {
     // What changes while the link is down is only learnt from the snapshot after the reconnect.
     sim.device("1002").setDnd(false).forwardTo("5555");
     const ring = sim.device("1001").incomingCall("2000");
-    await until("reconnected", () => hub.app.hub.connectorInfo("cti").health.status === "up-and-running" && sim.monitoredDevices().length === 2);
+    // Restored means monitored again with the state re-read: the snapshot queries follow each MonitorStart.
+    const restored = (d: string) => ["MonitorStart", "SnapshotDevice", "GetDoNotDisturb", "GetForwarding"].every((r) => sim.requests(r, d).length > 0);
+    await until("reconnected", () => hub.app.hub.connectorInfo("cti").health.status === "up-and-running" && restored("1001") && restored("1002"));
     expect(sim.connections).to.equal(connections + 1);
     expect(sim.requests("StartApplicationSession")).to.have.length(1);
     for (const d of ["1001", "1002"]) {
