@@ -362,6 +362,35 @@ describe("sip-simple subscription policy against SIPp", function () {
     });
   });
 
+  describe("resource list", () => {
+    it("watches a member the list never speaks of one by one after listMemberTimeout, the others through the list", async () => {
+      const trace = await withPeer(
+        {
+          scenario: "uas-rls-silent-member.xml",
+          calls: 3, // probe, list, bob's own
+          port: 25375,
+          connector: { resourceListUri: "sip:team@127.0.0.1", listMemberTimeout: 2 },
+          users: ["alice", "bob"],
+        },
+        async (p) => {
+          const richOf = (u: string) => p.hub.app.hub.presence(u)!.rich as RichState;
+          await waitFor("alice busy through the list", () => richOf("alice").message === "from the list", 5_000);
+          expect(richOf("bob").message).to.not.equal("on his own");
+          await waitFor("bob away through his own subscription", () => richOf("bob").message === "on his own", 8_000);
+          expect(p.hub.app.hub.connectorCounters("sipp")["list.members_released"]).to.equal(1);
+        },
+      );
+      const listNotify = trace.find((m) => m.direction === "sent" && m.startLine.startsWith("NOTIFY ") && /multipart\/related/.test(header(m, "Content-Type") ?? ""));
+      const [bobSubscribe] = initialSubscribes(trace, "bob");
+      expect(listNotify, "the list's NOTIFY").to.not.equal(undefined);
+      expect(bobSubscribe, "bob's own SUBSCRIBE").to.not.equal(undefined);
+      // Not before the list had its listMemberTimeout to speak of him.
+      expect(ms(bobSubscribe!) - ms(listNotify!)).to.be.within(1_900, 4_000);
+      expect(initialSubscribes(trace, "alice")).to.have.length(0);
+      expect(initialSubscribes(trace, "team")).to.have.length(1);
+    });
+  });
+
   describe("unsubscribe", () => {
     it("unsubscribes a dialog its 2xx made, even before the first NOTIFY", async () => {
       const trace = await withPeer({ scenario: "uas-stop-before-notify.xml", calls: 2, port: 25361 }, async (p) => {

@@ -36,6 +36,28 @@ describe("ResourceList", () => {
     expect(list.lastReport("bob@pbx")).to.deep.equal({ kind: "state", status: "away" });
   });
 
+  it("names the members it has heard nothing of; released ones are uncovered until the list speaks of them", () => {
+    const list = new ResourceList("rich");
+    expect(list.silentMembers()).to.deep.equal([]);
+    list.apply(dispatchBody(...listNotify(1, true, [{ uri: "sip:alice@pbx" }, { uri: "sip:bob@pbx" }, { uri: "sip:carol@pbx" }])));
+    list.apply(dispatchBody(...listNotify(2, false, [{ uri: "sip:alice@pbx", state: "active", body: pidf("open") }, { uri: "sip:carol@pbx", state: "pending" }])));
+    // Pending is something said: the server knows the member, its back end is on its way.
+    expect(list.silentMembers()).to.deep.equal(["bob@pbx"]);
+    list.release(["bob@pbx", "nobody@pbx"]);
+    expect(list.covers("bob@pbx")).to.equal(false);
+    expect(list.covers("nobody@pbx")).to.equal(false);
+    expect(list.silentMembers()).to.deep.equal([]);
+    const back = list.apply(dispatchBody(...listNotify(3, false, [{ uri: "sip:bob@pbx", state: "active", body: pidf("open", "away") }])));
+    expect(back).to.deep.include({ membershipChanged: true });
+    expect(list.covers("bob@pbx")).to.equal(true);
+    // A re-subscribed list starts over: nobody heard, nobody released.
+    list.release(["alice@pbx"]);
+    list.reset();
+    list.apply(dispatchBody(...listNotify(1, true, [{ uri: "sip:alice@pbx" }, { uri: "sip:bob@pbx" }])));
+    expect(list.covers("alice@pbx")).to.equal(true);
+    expect(list.silentMembers()).to.deep.equal(["alice@pbx", "bob@pbx"]);
+  });
+
   it("maps pending and terminated members to requesting and errors", () => {
     const list = new ResourceList("rich");
     list.apply(dispatchBody(...listNotify(1, true, [{ uri: "sip:a@pbx" }, { uri: "sip:b@pbx" }, { uri: "sip:c@pbx" }])));

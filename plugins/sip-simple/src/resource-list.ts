@@ -26,12 +26,32 @@ export class ResourceList {
   private readonly last = new Map<string, TelephonyReport | RichReport>();
   private readonly mappers = new Map<string, TelephonyNotifyMapper>();
   private members: Set<string> | null = null;
+  /** Members the server has said anything of (an instance, whatever its state) since the list was (re)subscribed. */
+  private readonly heard = new Set<string>();
+  /** Members watched one by one because the list said nothing of them in time (see {@link release}). */
+  private readonly released = new Set<string>();
 
   constructor(readonly field: PresenceField) {}
 
-  /** Whether the list's full state is known and includes `key`; null while unknown. */
+  /** Whether the list's full state is known and includes `key` (and still serves it); null while unknown. */
   covers(key: string): boolean | null {
-    return this.members === null ? null : this.members.has(key);
+    return this.members === null ? null : this.members.has(key) && !this.released.has(key);
+  }
+
+  /** Members the list names but has sent no instance for, not yet released. */
+  silentMembers(): string[] {
+    const silent: string[] = [];
+    for (const key of this.members ?? []) if (!this.heard.has(key) && !this.released.has(key)) silent.push(key);
+    return silent;
+  }
+
+  /**
+   * Stops covering these members until the list speaks of them (then they are covered again:
+   * `membershipChanged`). An RLS can list a member and never send its state: Kamailio 5.6 loses
+   * a few members of a big list to a race in its timer until the back-end refresh, minutes later.
+   */
+  release(keys: Iterable<string>): void {
+    for (const key of keys) if (this.members?.has(key)) this.released.add(key);
   }
 
   /** The last report for a covered resource, if any came yet. */
@@ -42,6 +62,8 @@ export class ResourceList {
   /** The list subscription was lost or re-created: forget membership until the next full state. */
   reset(): void {
     this.members = null;
+    this.heard.clear();
+    this.released.clear();
     for (const m of this.mappers.values()) m.reset();
   }
 
@@ -69,6 +91,8 @@ export class ResourceList {
         if (key) {
           this.last.delete(key);
           this.mappers.delete(key);
+          this.heard.delete(key);
+          this.released.delete(key);
         }
       }
       membershipChanged = true;
@@ -88,6 +112,10 @@ export class ResourceList {
       if (!key) {
         problems.push(`resource ${resource.resourceUri} is not a SIP URI`);
         continue;
+      }
+      if (resource.instance) {
+        this.heard.add(key);
+        if (this.released.delete(key)) membershipChanged = true;
       }
       const report = this.resourceReport(key, resource, problems);
       if (report) {

@@ -77,6 +77,8 @@ interface ListWatch {
   readonly subscription: Subscription;
   /** The server does not treat the URI as a list: never subscribe it again (until a restart). */
   rejected: boolean;
+  /** Armed when the list's membership is learnt: members still silent then are watched one by one. */
+  silenceTimer: TimerHandle | null;
 }
 
 /**
@@ -100,7 +102,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   private readonly dialogs = new Map<string, Subscription>();
   private readonly lists = new Map<Subscription, ListWatch>();
   /** Plain numbers on the hot path; read only when Diagnostics or a metrics scrape asks. */
-  private readonly ownCounters: Record<string, number> = { "notify.received": 0, "notify.bad_body": 0, "notify.unknown_dialog": 0, "auth.failures": 0, "subscriptions.backoffs": 0, "notify.coalesced": 0 };
+  private readonly ownCounters: Record<string, number> = { "notify.received": 0, "notify.bad_body": 0, "notify.unknown_dialog": 0, "auth.failures": 0, "subscriptions.backoffs": 0, "notify.coalesced": 0, "list.members_released": 0 };
   private readonly probeCallIds = new Set<string>();
   private readonly reconnectBackoff = new Backoff(1_000, 30_000);
   private transport: SipTransport | null = null;
@@ -135,7 +137,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
       const event = field === "rich" ? "presence" : "dialog";
       const accept = `multipart/related, application/rlmi+xml, ${field === "rich" ? ACCEPT_PRESENCE : ACCEPT_DIALOG}`;
       const subscription = new Subscription({ event, target: uri, accept, expires: this.settings.expires, eventList: true }, this.subscriptionContext(), this);
-      this.lists.set(subscription, { list: new ResourceList(field), subscription, rejected: false });
+      this.lists.set(subscription, { list: new ResourceList(field), subscription, rejected: false, silenceTimer: null });
     }
     await this.connect();
   }
@@ -295,7 +297,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     if (list) {
       // The list is gone for now: its members get their own subscriptions until it is back.
       this.ctx.logger.warn({ list: subscription.spec.target, reason: failure.reason }, "resource list subscription failed; watching its members one by one");
-      list.list.reset();
+      this.resetList(list);
       this.reconcile(list.list.field);
       return;
     }
@@ -423,7 +425,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     // A list is subscribed while someone watches its field (on demand, and in a cluster only on
     // the node that owns this connector).
     if (list && !list.rejected && this.transport?.isOpen && (list.subscription.phase === "idle" || list.subscription.phase === "stopped")) {
-      list.list.reset();
+      this.resetList(list);
       list.subscription.start();
     }
     const covered = list?.list.covers(watch.key);
@@ -479,7 +481,10 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
       return;
     }
     for (const p of update.problems) this.ctx.logger.warn({ list: list.subscription.spec.target, problem: p }, "resource list member not usable");
-    if (update.membershipChanged) this.reconcile(list.list.field);
+    if (update.membershipChanged) {
+      this.reconcile(list.list.field);
+      this.armSilenceTimer(list);
+    }
     if (update.reports.size > 0) {
       for (const w of this.watches.values()) {
         if (w.target.field !== list.list.field || w.subscription) continue;
@@ -490,12 +495,41 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     if (update.resync) list.subscription.restart();
   }
 
+  /** Forgets a list's membership (lost or re-subscribed list) and its pending silence check. */
+  private resetList(list: ListWatch): void {
+    list.list.reset();
+    if (list.silenceTimer) this.ctx.clock.clearTimeout(list.silenceTimer);
+    list.silenceTimer = null;
+  }
+
+  /**
+   * `listMemberTimeout` seconds after the membership is learnt, watched members the list has still
+   * said nothing of get their own subscriptions (paced like any other) rather than no state for
+   * as long as the server takes to notice; they go back to the list when it speaks of them.
+   */
+  private armSilenceTimer(list: ListWatch): void {
+    if (list.silenceTimer || list.list.silentMembers().length === 0) return;
+    list.silenceTimer = this.ctx.clock.setTimeout(() => {
+      list.silenceTimer = null;
+      const silent = new Set(list.list.silentMembers());
+      const watched = [...this.watches.values()].filter((w) => w.target.field === list.list.field && silent.has(w.key)).map((w) => w.key);
+      if (watched.length === 0) return;
+      this.ctx.logger.warn(
+        { list: list.subscription.spec.target, members: watched.length, first: watched.slice(0, 5), afterSeconds: this.settings.listMemberTimeout },
+        "resource list sent no state for some members; watching them one by one",
+      );
+      this.ownCounters["list.members_released"]! += watched.length;
+      list.list.release(watched);
+      this.reconcile(list.list.field);
+    }, this.settings.listMemberTimeout * 1000);
+  }
+
   /** Re-subscribes every list and every own subscription (paced): after a reconnect or an outage. */
   private restartAll(): void {
     this.resubscribeWhenBack = false;
     for (const l of this.lists.values()) {
       if (l.rejected || ![...this.watches.values()].some((w) => w.target.field === l.list.field)) continue;
-      l.list.reset();
+      this.resetList(l);
       if (l.subscription.phase === "idle" || l.subscription.phase === "stopped") l.subscription.start();
       else l.subscription.restart();
     }
@@ -638,6 +672,8 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   }
 
   private clearTimers(): void {
+    for (const l of this.lists.values()) if (l.silenceTimer) this.ctx.clock.clearTimeout(l.silenceTimer);
+    for (const l of this.lists.values()) l.silenceTimer = null;
     if (this.reconnectTimer) this.ctx.clock.clearTimeout(this.reconnectTimer);
     if (this.probeTimer) this.ctx.clock.clearTimeout(this.probeTimer);
     this.reconnectTimer = null;

@@ -24,6 +24,11 @@ export const SipSettings = Type.Object(
     telephonyListUri: Type.Optional(Type.String({ pattern: "^sips?:[^@\\s]+@[^@\\s]+$", "x-hint": "sip:list@domain" })),
     /** Event package for telephony; `dialog` falls back to `presence` by itself when the server answers 489. */
     telephonyEvent: StringEnum(["dialog", "presence"], { default: "dialog" }),
+    /**
+     * Seconds a resource list may stay silent about a member it lists before that member, if
+     * watched, gets its own subscription (back to the list once the list speaks of it).
+     */
+    listMemberTimeout: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
     /** Requested subscription duration, seconds. */
     expires: Type.Integer({ minimum: 60, maximum: 86400, default: 600 }),
     /** Out-of-dialog SUBSCRIBEs per second (pacing; servers rate-limit watchers). */

@@ -37,6 +37,7 @@ export const TYPE_HINTS: Readonly<Record<string, TypeHints>> = {
       domain: { label: "Domain", help: "With a presence server: its domain (e.g. example.com). Without: the IP address or FQDN of the PBX. Defaults to the URI's host.", placeholder: "example.com" },
       resourceListUri: { label: "Resource list URI (optional)", help: "An RFC 4662 resource list for rich presence: one SUBSCRIBE for everyone in the list, e.g. sip:team@example.com.", placeholder: "sip:list@example.com" },
       telephonyListUri: { label: "Telephony resource list URI", help: "An RFC 4662 resource list for telephony (dialog event) of extensions." },
+      listMemberTimeout: { label: "List member timeout (s)", help: "Seconds a resource list may say nothing of a watched member before that member gets its own subscription (back to the list once the list speaks of it)." },
       telephonyEvent: { label: "Telephony event package", help: "dialog (falls back to presence by itself when the server answers 489) or presence." },
       expires: { label: "Subscription duration (s)", help: "Requested Expires of each subscription." },
       subscribeRate: { label: "SUBSCRIBEs per second", help: "Pacing of new subscriptions: servers rate-limit watchers." },
