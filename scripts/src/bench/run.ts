@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   }
   if (only.has("cold-start")) {
     results.coldStart = await section("cold start", () =>
-      runColdStart({ users: settings.users, rateLimit: settings.coldRateLimit, subscribeRate: settings.coldPacing, listTimeoutMs: quick ? 20_000 : 30_000, log }),
+      runColdStart({ users: settings.users, rateLimit: settings.coldRateLimit, subscribeRate: settings.coldPacing, listTimeoutMs: quick ? 30_000 : 45_000, log }),
     );
   }
   if (only.has("notes")) {
