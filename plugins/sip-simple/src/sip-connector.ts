@@ -178,7 +178,6 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
     const watch = this.watches.get(id);
     if (!watch) return;
     this.watches.delete(id);
-    watch.budget.clear();
     this.dropSubscription(watch);
     const list = this.listFor(target.field);
     if (list && ![...this.watches.values()].some((w) => w.target.field === target.field)) list.subscription.stop();
@@ -498,6 +497,10 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   /** Forgets a list's membership (lost or re-subscribed list) and its pending silence check. */
   private resetList(list: ListWatch): void {
     list.list.reset();
+    this.clearSilenceTimer(list);
+  }
+
+  private clearSilenceTimer(list: ListWatch): void {
     if (list.silenceTimer) this.ctx.clock.clearTimeout(list.silenceTimer);
     list.silenceTimer = null;
   }
@@ -672,8 +675,7 @@ export class SipConnector implements Connector, TracesMessages, ReportsCounters,
   }
 
   private clearTimers(): void {
-    for (const l of this.lists.values()) if (l.silenceTimer) this.ctx.clock.clearTimeout(l.silenceTimer);
-    for (const l of this.lists.values()) l.silenceTimer = null;
+    for (const l of this.lists.values()) this.clearSilenceTimer(l);
     if (this.reconnectTimer) this.ctx.clock.clearTimeout(this.reconnectTimer);
     if (this.probeTimer) this.ctx.clock.clearTimeout(this.probeTimer);
     this.reconnectTimer = null;

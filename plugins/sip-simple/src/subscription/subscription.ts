@@ -496,7 +496,9 @@ export class Subscription {
   }
 
   private updateTarget(contacts: readonly NameAddr[] | "*" | undefined): void {
-    if (contacts && contacts !== "*" && contacts[0]) this.remoteTarget = ownString(contacts[0].uri);
+    const uri = contacts && contacts !== "*" ? contacts[0]?.uri : undefined;
+    // Compared first: nearly every NOTIFY repeats the Contact, and a copy per NOTIFY is hot-path work.
+    if (uri !== undefined && uri !== this.remoteTarget) this.remoteTarget = ownString(uri);
   }
 
   private resetDialog(): void {
