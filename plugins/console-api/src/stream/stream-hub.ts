@@ -351,11 +351,7 @@ export class StreamHub implements Notifier {
   }
 
   private sendUsers(c: Connection, head: string, usernames: string[], tail: string): void {
-    const parts: string[] = [];
-    for (const u of usernames) {
-      const user = this.hub.user(u);
-      if (user) parts.push(JSON.stringify(representUser(this.hub, user, c.viewer)));
-    }
+    const parts = this.representations(usernames, c.viewer, new Map());
     this.write(c, head + parts.join(",") + tail, parts.length);
   }
 
