@@ -1,7 +1,6 @@
 import { expect } from "chai";
-import { startTestHub, type TestHub } from "@presence-hub/core/testing";
+import { startTestHub, type TestHub, waitFor } from "@presence-hub/core/testing";
 import { browserAvailable, launchBrowser, type TestBrowser } from "./support/browser.js";
-import { waitFor } from "@presence-hub/core/testing";
 
 const ADMIN = { name: "admin", password: "Admin-Pass-5a0c2e" };
 /** Two connector passwords: set through `settings`, then replaced through `secrets`. */

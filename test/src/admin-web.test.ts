@@ -3,11 +3,10 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
-import { startTestHub, type TestHub } from "@presence-hub/core/testing";
+import { startTestHub, type TestHub, waitFor } from "@presence-hub/core/testing";
 import { browserAvailable, launchBrowser, screenshot, TEST_OUTPUT, type TestBrowser, type TestPage } from "./support/browser.js";
 import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInstance } from "./support/kamailio.js";
 import { PresencePublisher } from "./support/sipp.js";
-import { waitFor } from "@presence-hub/core/testing";
 
 const SHOTS = "admin-web";
 const ADMIN = { name: "admin", password: "admin password 1" };

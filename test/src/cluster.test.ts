@@ -5,14 +5,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import knexFactory, { type Knex } from "knex";
 import { stringify } from "yaml";
-import { dropSchema, TEST_PG_URL } from "@presence-hub/core/testing";
+import { dropSchema, TEST_PG_URL, waitFor } from "@presence-hub/core/testing";
 import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInstance } from "./support/kamailio.js";
 import { runCli, startCli, stopChild } from "./support/run-cli.js";
 import { PresencePublisher, startWatcher, type Watcher } from "./support/sipp.js";
 import { StreamClient } from "./support/stream-client.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
 import { launchBrowser, screenshot } from "./support/browser.js";
-import { waitFor } from "@presence-hub/core/testing";
 
 type Node = Awaited<ReturnType<typeof startCli>> & { id: string };
 

@@ -1,7 +1,6 @@
 import { expect } from "chai";
-import { startTestHub } from "@presence-hub/core/testing";
+import { startTestHub, waitFor } from "@presence-hub/core/testing";
 import { pushConnector } from "./support/http-push-client.js";
-import { waitFor } from "@presence-hub/core/testing";
 
 /** Removing a connector leaves no preference pointing at it. */
 describe("Removing a connector", () => {

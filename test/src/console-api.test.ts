@@ -1,9 +1,8 @@
 import { expect } from "chai";
 import { Validator } from "@seriousme/openapi-schema-validator";
-import { startTestHub, type TestHub } from "@presence-hub/core/testing";
+import { startTestHub, type TestHub, waitFor } from "@presence-hub/core/testing";
 import { push, pushConnector, watched } from "./support/http-push-client.js";
 import { StreamClient } from "./support/stream-client.js";
-import { waitFor } from "@presence-hub/core/testing";
 
 /** The console API over real HTTP and WebSocket connections. */
 describe("Console API", function () {

@@ -3,11 +3,10 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ManualClock, startTestHub, type TestHub } from "@presence-hub/core/testing";
+import { ManualClock, startTestHub, type TestHub, waitFor } from "@presence-hub/core/testing";
 import { openLdapAvailable, ouLdif, personDn, personLdif, startOpenLdap, type OpenLdapInstance } from "./support/openldap.js";
 import { runCli } from "./support/run-cli.js";
 import { StreamClient } from "./support/stream-client.js";
-import { waitFor } from "@presence-hub/core/testing";
 
 /** This file's loopback ports (range 25800-25899). */
 const PORTS = { ldap: 25801, ldaps: 25802 };

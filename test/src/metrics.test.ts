@@ -3,12 +3,11 @@ import { createSocket } from "node:dgram";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { startTestHub, type TestHub } from "@presence-hub/core/testing";
+import { startTestHub, type TestHub, waitFor } from "@presence-hub/core/testing";
 import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInstance } from "./support/kamailio.js";
 import { parsePrometheusText, sampleValue, sampleValueOr0, type MetricFamily } from "./support/prometheus-text.js";
 import { PresencePublisher } from "./support/sipp.js";
 import { StreamClient } from "./support/stream-client.js";
-import { waitFor } from "@presence-hub/core/testing";
 
 /**
  * `GET /metrics` of a real hub watching a real Kamailio: the text parses as Prometheus text

@@ -3,10 +3,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { RichState } from "@presence-hub/core";
-import { startTestHub, type TestHub } from "@presence-hub/core/testing";
+import { startTestHub, type TestHub, waitFor } from "@presence-hub/core/testing";
 import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInstance } from "./support/kamailio.js";
 import { PresencePublisher } from "./support/sipp.js";
-import { waitFor } from "@presence-hub/core/testing";
 
 /**
  * Two non-federated presence servers (two real Kamailio instances) publishing conflicting rich

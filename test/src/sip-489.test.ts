@@ -3,9 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TelephonyState } from "@presence-hub/core";
-import { startTestHub } from "@presence-hub/core/testing";
+import { startTestHub, waitFor } from "@presence-hub/core/testing";
 import { sippAvailable, startSipp } from "./support/sipp-process.js";
-import { waitFor } from "@presence-hub/core/testing";
 
 /**
  * A PBX that has no dialog package for extensions (Asterisk hints over presence) answers 489 to

@@ -3,10 +3,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { RichState, TelephonyState } from "@presence-hub/core";
-import { startTestHub, type TestHub } from "@presence-hub/core/testing";
+import { startTestHub, type TestHub, waitFor } from "@presence-hub/core/testing";
 import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInstance } from "./support/kamailio.js";
 import { DialogPublisher, PresencePublisher, placeCall } from "./support/sipp.js";
-import { waitFor } from "@presence-hub/core/testing";
 
 /**
  * The SIP SIMPLE connector against a real Kamailio presence server (UDP, TCP, TLS; 401, 407,

@@ -3,10 +3,9 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ConnectorStatus, RichState } from "@presence-hub/core";
-import { startTestHub, type TestHub } from "@presence-hub/core/testing";
+import { startTestHub, type TestHub, waitFor } from "@presence-hub/core/testing";
 import { sippAvailable, startSipp, type SippRun } from "./support/sipp-process.js";
 import { receivedRequests, sipHeader, type SipTraceMessage } from "./support/sipp-trace.js";
-import { waitFor } from "@presence-hub/core/testing";
 
 /**
  * The sip-simple connector's subscription policy (RFC 6665) against a real SIP peer: SIPp runs

@@ -1,9 +1,8 @@
 import { expect } from "chai";
-import { startTestHub, type TestHub } from "@presence-hub/core/testing";
+import { startTestHub, type TestHub, waitFor } from "@presence-hub/core/testing";
 import type { TelephonyState } from "@presence-hub/core";
 import { CtiSimulator } from "@presence-hub/plugin-tapi/simulator";
 import { push, pushConnector } from "./support/http-push-client.js";
-import { waitFor } from "@presence-hub/core/testing";
 
 /**
  * The `tapi` connector in a real hub against the CTI simulator over real TCP (CSTA XML, port

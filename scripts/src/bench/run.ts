@@ -14,7 +14,7 @@ import { machineInfo, NoiseMonitor, type NoiseSummary } from "./lib/machine.js";
 import { summarizeProfile } from "./lib/cpu-profile.js";
 import { renderReport, type BenchResults } from "./lib/report.js";
 import { runColdStart } from "./suites/cold-start.js";
-import { runIngest } from "./suites/ingest.js";
+import { runIngest, type IngestOptions } from "./suites/ingest.js";
 import { runMemory } from "./suites/memory.js";
 import { runNotes } from "./suites/notes-cluster.js";
 
@@ -29,25 +29,27 @@ function log(line: string): void {
   process.stdout.write(`[${s} s] ${line}\n`);
 }
 
-/** `run.js profile --rate R --seconds S [--file F]`: the hub's CPU profile for one ingest step. */
-async function profile(): Promise<void> {
-  const rate = Number(arg("rate") ?? 15_000);
-  const seconds = Number(arg("seconds") ?? 5);
-  const file = arg("file") ?? path.join(tmpdir(), `presence-hub-${rate}-${Date.now()}.${process.argv.includes("--heap") ? "heapprofile" : "cpuprofile"}`);
-  await runIngest({
+/** One hub-only ingest run over 10,000 users for the `profile` and `steps` commands (no baseline, no ramp). */
+function hubOnlyIngest(o: Pick<IngestOptions, "stepSeconds" | "latencyRate" | "latencySeconds"> & Partial<IngestOptions>): Promise<unknown> {
+  return runIngest({
     users: 10_000,
     consoles: Number(arg("consoles") ?? 100),
     repetitions: 1,
     hubRates: [],
     baselineRates: [],
-    stepSeconds: seconds,
-    latencyRate: rate,
-    latencySeconds: seconds,
     hubOnly: true,
-    profile: { rate, seconds, file, heap: process.argv.includes("--heap") },
     hubNodeArgs: (arg("node-args") ?? "").split(" ").filter(Boolean),
     log,
+    ...o,
   });
+}
+
+/** `run.js profile --rate R --seconds S [--file F]`: the hub's CPU profile for one ingest step. */
+async function profile(): Promise<void> {
+  const rate = Number(arg("rate") ?? 15_000);
+  const seconds = Number(arg("seconds") ?? 5);
+  const file = arg("file") ?? path.join(tmpdir(), `presence-hub-${rate}-${Date.now()}.${process.argv.includes("--heap") ? "heapprofile" : "cpuprofile"}`);
+  await hubOnlyIngest({ stepSeconds: seconds, latencyRate: rate, latencySeconds: seconds, profile: { rate, seconds, file, heap: process.argv.includes("--heap") } });
   if (process.argv.includes("--heap")) return log(`heap profile written to ${file} (open it in Chrome DevTools, Memory tab)`);
   const p = summarizeProfile(file, 40);
   log(`profile ${file}: ${p.busyMs.toFixed(0)} ms busy, ${p.idlePct.toFixed(1)} % idle`);
@@ -58,20 +60,12 @@ async function profile(): Promise<void> {
 
 /** `run.js steps --rates 5000,10000 --seconds 8`: the hub at fixed rates, whatever happens (A/B comparisons of a change). */
 async function steps(): Promise<void> {
-  await runIngest({
-    users: 10_000,
-    consoles: Number(arg("consoles") ?? 100),
-    repetitions: 1,
-    hubRates: [],
-    baselineRates: [],
+  await hubOnlyIngest({
     stepSeconds: Number(arg("seconds") ?? 8),
     latencyRate: 0,
     latencySeconds: 0,
-    hubOnly: true,
     fixedRates: (arg("rates") ?? "5000,10000").split(",").map(Number),
     ...(arg("flush-ms") ? { flushMs: Number(arg("flush-ms")) } : {}),
-    hubNodeArgs: (arg("node-args") ?? "").split(" ").filter(Boolean),
-    log,
   });
 }
 

@@ -7,9 +7,8 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import knexFactory from "knex";
 import { stringify } from "yaml";
-import { dropSchema, TEST_PG_URL } from "@presence-hub/core/testing";
+import { dropSchema, TEST_PG_URL, waitFor } from "@presence-hub/core/testing";
 import { runCli, startCli, stopChild } from "../support/run-cli.js";
-import { waitFor } from "@presence-hub/core/testing";
 import { FUZZ_RUNS, DEFAULT_RUNS } from "./fuzz.js";
 import { recordFault, recordWrites } from "./report.js";
 

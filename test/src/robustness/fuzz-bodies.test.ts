@@ -132,7 +132,7 @@ describe("Robustness: fuzzing NOTIFY bodies", function () {
       const d = dispatchBody(m.contentType, Buffer.from(b));
       const v = verdictOf(d);
       if (d.kind === "rlmi") {
-        expect(parseRlmi(Buffer.from(b)).ok).to.be.oneOf([true, false]);
+        parseRlmi(Buffer.from(b)); // must not throw, whatever it makes of the junk
         const update = new ResourceList("telephony").apply(d);
         if (!("error" in update)) for (const r of update.reports.values()) expect(["state", "error", "requesting", "cleared"]).to.include(r.kind);
       }

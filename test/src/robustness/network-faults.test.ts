@@ -4,10 +4,9 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ConnectorStatus, RichState } from "@presence-hub/core";
-import { startTestHub, type TestHub } from "@presence-hub/core/testing";
+import { startTestHub, type TestHub, waitFor } from "@presence-hub/core/testing";
 import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInstance } from "../support/kamailio.js";
 import { PresencePublisher } from "../support/sipp.js";
-import { waitFor } from "@presence-hub/core/testing";
 import { recordFault } from "./report.js";
 
 /**

@@ -34,6 +34,7 @@ import {
 import { sipOptions, type SipProbeTransport } from "./sip-probe.js";
 import { generateTlsCertificates } from "./tls-certs.js";
 import { guardProcess, signal, type ProcessGuard } from "./process-guard.js";
+import { onPath } from "./on-path.js";
 
 export {
   generatedUsernames,
@@ -222,13 +223,6 @@ export function kamailioAvailable(options: { tls?: boolean } = {}): void {
         `Install with: sudo apt-get install -y ${pkgs.join(" ")}`,
     );
   }
-}
-
-function onPath(bin: string): boolean {
-  return (process.env.PATH ?? "/usr/bin:/bin:/usr/sbin:/sbin")
-    .split(path.delimiter)
-    .concat(["/usr/sbin", "/sbin"])
-    .some((d) => d !== "" && existsSync(path.join(d, bin)));
 }
 
 function moduleDir(): string | undefined {

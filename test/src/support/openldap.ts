@@ -27,6 +27,7 @@ import os from "node:os";
 import path from "node:path";
 import { generateTlsCertificates } from "./tls-certs.js";
 import { guardProcess, signal } from "./process-guard.js";
+import { onPath } from "./on-path.js";
 
 export const OPENLDAP_BASE_DN = "dc=example,dc=org";
 const ADMIN_DN = `cn=admin,${OPENLDAP_BASE_DN}`;
@@ -282,11 +283,3 @@ async function assertPortFree(port: number): Promise<void> {
     server.listen(port, "127.0.0.1", () => server.close(() => resolve()));
   });
 }
-
-function onPath(bin: string): boolean {
-  return (process.env.PATH ?? "/usr/bin:/bin")
-    .split(path.delimiter)
-    .concat(["/usr/sbin", "/sbin"])
-    .some((d) => d !== "" && existsSync(path.join(d, bin)));
-}
-

@@ -11,7 +11,7 @@ import { createSocket, type RemoteInfo } from "node:dgram";
 import { emit, serveIpc } from "../lib/proc.js";
 import { dialogInfoBody, header, parseMini, pidfBody, response, stamp, tagOf, uriOf } from "../lib/mini-sip.js";
 import { DOMAIN, extension, indexOfTarget, username } from "../lib/population.js";
-import { nowMs, summarize, type LatencySummary } from "../lib/stats.js";
+import { nowMs, sleep, summarize, type LatencySummary } from "../lib/stats.js";
 
 interface Dialog {
   readonly callId: string;
@@ -233,7 +233,7 @@ async function runStep(args: { rate: number; seconds: number; graceMs?: number }
   });
   const endedAt = nowMs();
   const graceEnd = endedAt + (args.graceMs ?? 3000);
-  while (counters.answered + Object.values(counters.refused).reduce((a, b) => a + b, 0) < sent && nowMs() < graceEnd) await new Promise((r) => setTimeout(r, 20));
+  while (counters.answered + Object.values(counters.refused).reduce((a, b) => a + b, 0) < sent && nowMs() < graceEnd) await sleep(20);
   const lagSummary = summarize(lags);
   return {
     rate,

@@ -4,7 +4,6 @@
  * minus the same hub with no users; the baseline is the same users as bare JavaScript objects
  * (proc/minimal-model), measured the same way in the same run.
  */
-import { BenchProcess } from "../lib/proc.js";
 import { prepareHub } from "../lib/hub-fixture.js";
 import { PORTS } from "../lib/ports.js";
 import { sleep } from "../lib/stats.js";
