@@ -292,7 +292,9 @@ export class StreamHub implements Notifier {
     const since = this.changedSince;
     this.changed = new Map();
     const now = this.clock.now();
-    const cache = new Map<string, string | null>();
+    // Per viewer role, each user's JSON: serialised once per flush whatever the number of consoles.
+    const caches = new Map<string, Map<string, string | null>>();
+    const cacheFor = (role: string) => caches.get(role) ?? caches.set(role, new Map()).get(role)!;
     const shared = new Map<string, { frame: Buffer; users: number }>();
     let deferred = false;
     for (const c of this.connections) {
@@ -303,7 +305,7 @@ export class StreamHub implements Notifier {
         // Slow console: what it misses waits in its own set, coalesced.
         if (fresh) {
           if (!own) c.pendingSince = since;
-          for (const [u, at] of changed) if (at > c.syncedSeq && c.watches(u)) c.pending.add(u);
+          collect(c, changed);
         }
         deferred = true;
         this.stats.deferred++;
@@ -312,7 +314,7 @@ export class StreamHub implements Notifier {
       if (!own && c.watch.kind === "all" && c.syncedSeq < firstSeq) {
         let s = shared.get(c.viewer.role);
         if (!s) {
-          const parts = this.representations(changed.keys(), c.viewer, cache);
+          const parts = this.representations(changed.keys(), c.viewer, cacheFor(c.viewer.role));
           s = { frame: Buffer.from(deltaFrame(seq, parts, "[]")), users: parts.length };
           shared.set(c.viewer.role, s);
         }
@@ -320,10 +322,9 @@ export class StreamHub implements Notifier {
         this.write(c, s.frame, s.users);
         continue;
       }
-      const users = new Set(c.pending);
-      if (fresh) for (const [u, at] of changed) if (at > c.syncedSeq && c.watches(u)) users.add(u);
-      if (users.size === 0 && c.removed.size === 0) continue;
-      const parts = this.representations(users, c.viewer, cache);
+      if (fresh) collect(c, changed);
+      if (c.pending.size === 0 && c.removed.size === 0) continue;
+      const parts = this.representations(c.pending, c.viewer, cacheFor(c.viewer.role));
       const removed = c.removed.size ? JSON.stringify([...c.removed]) : "[]";
       const oldest = own ? (fresh ? Math.min(c.pendingSince, since) : c.pendingSince) : since;
       c.pending.clear();
@@ -334,16 +335,15 @@ export class StreamHub implements Notifier {
     if (deferred) this.schedule();
   }
 
-  /** JSON of each existing user's representation for the viewer, cached per role within one flush. */
+  /** JSON of each existing user's representation for the viewer; `cache` holds the viewer role's, by username. */
   private representations(usernames: Iterable<string>, viewer: Viewer, cache: Map<string, string | null>): string[] {
     const parts: string[] = [];
     for (const u of usernames) {
-      const key = `${viewer.role}|${u}`;
-      let json = cache.get(key);
+      let json = cache.get(u);
       if (json === undefined) {
         const user = this.hub.user(u);
         json = user ? JSON.stringify(representUser(this.hub, user, viewer)) : null;
-        cache.set(key, json);
+        cache.set(u, json);
       }
       if (json) parts.push(json);
     }
@@ -368,6 +368,11 @@ export class StreamHub implements Notifier {
       if (err) this.logger.debug({ err, console: c.id }, "stream write failed; dropping the console");
     });
   }
+}
+
+/** Adds the changed users this console watches and has not seen yet to its own pending set. */
+function collect(c: Connection, changed: ReadonlyMap<string, number>): void {
+  for (const [u, at] of changed) if (at > c.syncedSeq && c.watches(u)) c.pending.add(u);
 }
 
 /** A delta frame: the changed users' representations (JSON) and the removed usernames (a JSON array). */
