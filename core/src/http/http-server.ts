@@ -12,7 +12,6 @@ import type { Store } from "../contracts/store.js";
 import { refuseOutOfScope, scopesOf } from "./route-scope.js";
 import { registerSessionAuth, type SessionOptions } from "./session-auth.js";
 
-export { scopesOf } from "./route-scope.js";
 
 /**
  * The one hapi server of the hub, on which the core and plugins register routes under

@@ -426,13 +426,19 @@ export class Hub implements ConnectorRuntimeDelegate {
   // ─── connectors ─────────────────────────────────────────────────────────────────────────────
 
   connectorInfos(): ConnectorInfo[] {
-    return [...this.connectors.values()].sort((a, b) => a.record.position - b.record.position || a.id.localeCompare(b.id)).map((c) => this.info(c));
+    // One pass over the users for every connector's `watching` (readiness probes and metrics scrapes call this).
+    const watching = new Map<string, number>();
+    for (const r of this.directory.all()) {
+      for (const id of r.telephony.watchingConnectors) watching.set(id, (watching.get(id) ?? 0) + 1);
+      for (const id of r.rich.watchingConnectors) watching.set(id, (watching.get(id) ?? 0) + 1);
+    }
+    return [...this.connectors.values()].sort((a, b) => a.record.position - b.record.position || a.id.localeCompare(b.id)).map((c) => this.info(c, watching.get(c.id) ?? 0));
   }
 
   connectorInfo(id: string): ConnectorInfo {
     const runtime = this.connectors.get(id);
     if (!runtime) throw new NotFoundError("connector", id);
-    return this.info(runtime);
+    return this.info(runtime, this.watchingCount(id));
   }
 
   /**
@@ -490,15 +496,20 @@ export class Hub implements ConnectorRuntimeDelegate {
 
   // ─── internals ──────────────────────────────────────────────────────────────────────────────
 
-  private info(c: ConnectorRuntime): ConnectorInfo {
+  /** Users' fields this connector watches. */
+  private watchingCount(id: string): number {
+    let watching = 0;
+    for (const r of this.directory.all()) {
+      if (r.telephony.watchingConnectors.has(id)) watching++;
+      if (r.rich.watchingConnectors.has(id)) watching++;
+    }
+    return watching;
+  }
+
+  private info(c: ConnectorRuntime, watching: number): ConnectorInfo {
     const reg = c.registration;
     const secretsSet: Record<string, boolean> = {};
     for (const k of reg?.secretSettings ?? []) secretsSet[k] = Boolean(c.record.secrets[k]);
-    let watching = 0;
-    for (const r of this.directory.all()) {
-      if (r.telephony.watchingConnectors.has(c.id)) watching++;
-      if (r.rich.watchingConnectors.has(c.id)) watching++;
-    }
     return { id: c.id, type: c.record.type, enabled: c.record.enabled, position: c.record.position, health: this.connectorHealth(c), settings: c.record.settings, secretsSet, watching };
   }
 

@@ -25,7 +25,6 @@ export class HubMetrics {
   private snapshot: ConnectorSnapshot[] = [];
   private readonly storeWrites: HistogramMetric;
   private readonly storeFailures: CounterMetric;
-  private readonly http = new Map<string, CounterMetric>();
   private readonly httpRequests: LabelledMetric<CounterMetric>;
 
   constructor(
@@ -48,13 +47,7 @@ export class HubMetrics {
 
   /** Counts one answered HTTP request. */
   httpResponse(method: string, status: number): void {
-    const key = `${method} ${status}`;
-    let counter = this.http.get(key);
-    if (!counter) {
-      counter = this.httpRequests.labels(method, String(status));
-      this.http.set(key, counter);
-    }
-    counter.inc();
+    this.httpRequests.labels(method, String(status)).inc(); // labels() keeps one cell per method and status
   }
 
   /** Registers the families that read the hub, its connectors and services at scrape time. */

@@ -144,7 +144,7 @@ export function readRoot(input: string | Uint8Array | XmlElement, limits?: Parti
  * declare it). UTF-16 is not supported; neither SIP presence servers nor CSTA switches send it.
  */
 export function readXml(input: string | Uint8Array, limits?: Partial<XmlLimits>): XmlReadResult {
-  const lim = limits ? { ...DEFAULT_XML_LIMITS, ...limits } : DEFAULT_XML_LIMITS;
+  const lim = limits ? fullLimits(limits) : DEFAULT_XML_LIMITS;
   try {
     const text = typeof input === "string" ? checkedString(input, lim) : decode(input, lim);
     return { ok: true, root: new Reader(text, lim).read() };
@@ -152,6 +152,14 @@ export function readXml(input: string | Uint8Array, limits?: Partial<XmlLimits>)
     if (e instanceof XmlError) return { ok: false, error: e };
     throw e;
   }
+}
+
+/** Callers pass the same constant limits for every document: merged with the defaults once each. */
+const mergedLimits = new WeakMap<Partial<XmlLimits>, XmlLimits>();
+function fullLimits(limits: Partial<XmlLimits>): XmlLimits {
+  let full = mergedLimits.get(limits);
+  if (!full) mergedLimits.set(limits, (full = { ...DEFAULT_XML_LIMITS, ...limits }));
+  return full;
 }
 
 /** The value of an attribute by local name (and namespace, default none), or undefined. */

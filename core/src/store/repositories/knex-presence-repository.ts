@@ -76,9 +76,7 @@ export class KnexPresenceRepository implements PresenceRepository {
       for (let i = 0; i < batch.history.length; i += CHUNK) {
         await trx("presence_history").insert(batch.history.slice(i, i + CHUNK));
       }
-      this.writesSincePrune += batch.history.length;
-      if (this.writesSincePrune >= Math.max(100, this.historyLimit / 10)) {
-        this.writesSincePrune = 0;
+      if (this.pruneDue(batch.history.length)) {
         const max = await trx("presence_history").max({ id: "id" }).first();
         const cutoff = Number(max?.id ?? 0) - this.historyLimit;
         if (cutoff > 0) await trx("presence_history").where("id", "<=", cutoff).delete();
@@ -97,9 +95,7 @@ export class KnexPresenceRepository implements PresenceRepository {
         for (const r of batch.sources) st.upsertSource.run(r.username, r.field, r.source, JSON.stringify(r.report), r.at);
         for (const r of batch.states) st.upsertState.run(r.username, r.field, r.state.status, JSON.stringify(r.state), r.state.since);
         for (const h of batch.history) st.insertHistory.run(h.username, h.field, h.status, h.source, h.rule, h.at);
-        this.writesSincePrune += batch.history.length;
-        if (this.writesSincePrune >= Math.max(100, this.historyLimit / 10)) {
-          this.writesSincePrune = 0;
+        if (this.pruneDue(batch.history.length)) {
           const max = st.maxHistoryId.get() as { id: number | null } | undefined;
           const cutoff = Number(max?.id ?? 0) - this.historyLimit;
           if (cutoff > 0) st.pruneHistory.run(cutoff);
@@ -108,6 +104,14 @@ export class KnexPresenceRepository implements PresenceRepository {
     } finally {
       await client.releaseConnection(db);
     }
+  }
+
+  /** Counts written history rows; true (and starts counting again) once a tenth of the limit, at least 100, came in. */
+  private pruneDue(rows: number): boolean {
+    this.writesSincePrune += rows;
+    if (this.writesSincePrune < Math.max(100, this.historyLimit / 10)) return false;
+    this.writesSincePrune = 0;
+    return true;
   }
 
   private statements(db: SqliteHandle): SqliteStatements {
