@@ -2,6 +2,11 @@
  * One entry as read from the directory: its DN and the values of the attributes the mapping
  * reads. LDAP attribute names are case-insensitive, so the keys are lower-cased.
  */
+/** Orders anything with a DN by its DN (reports list entries in a stable order). */
+export function byDn(a: { readonly dn: string }, b: { readonly dn: string }): number {
+  return a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0;
+}
+
 export interface DirectoryEntry {
   readonly dn: string;
   readonly attributes: Readonly<Record<string, readonly string[]>>;

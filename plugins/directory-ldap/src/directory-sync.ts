@@ -4,6 +4,7 @@ import { DirectoryError } from "./directory-error.js";
 import type { DirectoryReader } from "./ldap-directory.js";
 import { planSync, type FieldChange, type SyncPlan } from "./sync-plan.js";
 import type { SyncReport, SyncTrigger } from "./sync-report.js";
+import { byDn } from "./directory-entry.js";
 
 /** The part of the hub a sync uses: its users, changed live (consoles get each change at once). */
 export interface HubUsers {
@@ -244,7 +245,7 @@ class ReportBuilder {
       added: [...this.added],
       updated: [...this.updated],
       removed: [...this.removedUsers],
-      skipped: [...this.skippedEntries].sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0)),
+      skipped: [...this.skippedEntries].sort(byDn),
     };
   }
 

@@ -1,6 +1,6 @@
 import { sipUriKey, type User } from "@presence-hub/core";
 import type { AttributeMapping } from "./attribute-mapping.js";
-import type { DirectoryEntry } from "./directory-entry.js";
+import { byDn, type DirectoryEntry } from "./directory-entry.js";
 import { mapEntry, type MappedUser, type SkippedEntry } from "./map-entry.js";
 
 /** The user fields a sync compares and may change (the username is the identity). */
@@ -69,7 +69,7 @@ function keysOf(user: User): Partial<Record<KeyField, string>> {
  */
 export function planSync(entries: readonly DirectoryEntry[], current: readonly User[], options: PlanOptions): SyncPlan {
   const { origin } = options;
-  const sorted = [...entries].sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0));
+  const sorted = [...entries].sort(byDn);
   const skipped: SkippedEntry[] = [];
   let candidates: MappedUser[] = [];
   for (const entry of sorted) {
@@ -98,8 +98,9 @@ export function planSync(entries: readonly DirectoryEntry[], current: readonly U
     }
     let clashes = 0;
     candidates = candidates.filter((c) => {
+      const keys = keysOf(c.user);
       for (const field of ["firstExtension", "sipUri"] as const) {
-        const value = keysOf(c.user)[field];
+        const value = keys[field];
         const holder = value === undefined ? undefined : held.get(`${field}:${value}`);
         if (!holder || holder.username === c.user.username) continue;
         skipped.push({ kind: "skipped", dn: c.dn, username: c.user.username, reason: `${field} "${value}" is already used by ${holder.username} (${holder.origin === origin ? "kept as it is, its entry is skipped" : `from ${holder.origin}`})` });
@@ -128,7 +129,7 @@ export function planSync(entries: readonly DirectoryEntry[], current: readonly U
 
   const named = new Set([...candidates.map((c) => c.user.username), ...keepAsIs]);
   const remove = current.filter((u) => u.origin === origin && !named.has(u.username)).sort((a, b) => a.username.localeCompare(b.username));
-  skipped.sort((a, b) => (a.dn < b.dn ? -1 : a.dn > b.dn ? 1 : 0));
+  skipped.sort(byDn);
   return { add, update, remove, unchanged, skipped };
 }
 

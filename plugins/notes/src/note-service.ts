@@ -13,9 +13,9 @@ export interface NoteAuditEntry {
   readonly after: Note | null;
 }
 
-/** Control characters other than tab and line breaks: invisible, and a way to mangle consoles. */
 /** Longest wait between two looks at notes' validity. */
 const EXPIRY_CHECK_MS = 60_000;
+/** Control characters other than tab and line breaks: invisible, and a way to mangle consoles. */
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 /**
  * Half of a UTF-16 surrogate pair on its own: not text. The stores write UTF-8, which turns it

@@ -1,6 +1,6 @@
 import { formatTime } from "./dom.js";
 import type { IconName } from "./icons.js";
-import { presenceLabel } from "./labels.js";
+import { presenceLabel, STATUS_GROUPS } from "./labels.js";
 import type { UserView } from "./types.js";
 
 /**
@@ -19,7 +19,7 @@ export interface StatusLook {
   readonly title: string;
 }
 
-const ERRORS = new Set(["access-denied", "error", "not-found"]);
+const ERRORS: ReadonlySet<string> = new Set(STATUS_GROUPS.telephony.error);
 
 /** Telephony statuses → tone and icon (standard ones; the rest are neutral). */
 const TELEPHONY: Readonly<Record<string, readonly [Tone, IconName]>> = {

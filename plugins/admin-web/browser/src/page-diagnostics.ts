@@ -17,16 +17,12 @@ function statusFilter(id: string, label: string, field: "telephony" | "rich", on
     { id, onchange: onChange },
     h("option", { value: "" }, "Any"),
     h("optgroup", { label: "Standard" }, groups.standard.map((s) => h("option", { value: s }, presenceLabel(s))), field === "telephony" ? h("option", { value: "forwarded" }, "Forwarded (either)") : null),
-    h("optgroup", { label: "Error" }, h("option", { value: "error-group" }, "Any error"), groups.error.map((s) => h("option", { value: s }, presenceLabel(s)))),
+    h("optgroup", { label: "Error" }, h("option", { value: "errors" }, "Any error"), groups.error.map((s) => h("option", { value: s }, presenceLabel(s)))),
     h("optgroup", { label: "Service status" }, h("option", { value: "service" }, "Any service status"), groups.service.map((s) => h("option", { value: s }, presenceLabel(s)))),
   );
   return h("div", { class: "field" }, h("label", { for: id }, label), select);
 }
 
-/** `error` is both a status and a group name in the API; the "Any error" option sends the group's members. */
-function filterValue(select: HTMLSelectElement): string {
-  return select.value === "error-group" ? "access-denied,error,not-found" : select.value;
-}
 
 /** Diagnostics: connector status, the users table with filters and provenance, the test subscription with its trace. */
 async function render(ctx: PageContext): Promise<void> {
@@ -114,8 +110,9 @@ async function render(ctx: PageContext): Promise<void> {
   async function loadUsers(): Promise<void> {
     const params = new URLSearchParams({ limit: String(PAGE_SIZE), order: "username" });
     if (q.value.trim()) params.set("q", q.value.trim());
-    if (richSelect.value) params.set("rich", filterValue(richSelect));
-    if (telSelect.value) params.set("telephony", filterValue(telSelect));
+    // Statuses and the server's groups (`errors`) go to the API as they are.
+    if (richSelect.value) params.set("rich", richSelect.value);
+    if (telSelect.value) params.set("telephony", telSelect.value);
     const { total, users } = await api<{ total: number; users: UserView[] }>("GET", `/api/v1/users?${params}`);
     rows.clear();
     const body = h("tbody", {}, users.map((u) => {
