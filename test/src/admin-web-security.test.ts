@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { startTestHub, type TestHub, waitFor } from "@presence-hub/core/testing";
-import { browserAvailable, launchBrowser, type TestBrowser } from "./support/browser.js";
+import { browserAvailable, launchBrowser, type TestBrowser, signIn } from "./support/browser.js";
 
 const ADMIN = { name: "admin", password: "Admin-Pass-5a0c2e" };
 /** Two connector passwords: set through `settings`, then replaced through `secrets`. */
@@ -255,9 +255,7 @@ describe("Admin web security", function () {
       const tp = await browser.newPage();
       const page = tp.page;
       await tp.goto(`${hub.url}/admin/login?next=${encodeURIComponent("//evil.example/")}`);
-      await page.getByLabel("User name").fill(ADMIN.name);
-      await page.getByLabel("Password").fill(ADMIN.password);
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await signIn(page, ADMIN.name, ADMIN.password);
       // `next` pointing elsewhere is ignored: no open redirect after login.
       await page.waitForURL(`${hub.url}/admin/configuration`);
       await tp.goto(`${hub.url}/admin/diagnostics`);

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { startTestHub, type TestHub, waitFor } from "@presence-hub/core/testing";
-import { browserAvailable, launchBrowser, screenshot, TEST_OUTPUT, type TestBrowser, type TestPage } from "./support/browser.js";
+import { browserAvailable, launchBrowser, screenshot, TEST_OUTPUT, type TestBrowser, type TestPage, signIn } from "./support/browser.js";
 import { KAMAILIO_ACCOUNTS, kamailioAvailable, startKamailio, type KamailioInstance } from "./support/kamailio.js";
 import { PresencePublisher } from "./support/sipp.js";
 
@@ -72,9 +72,7 @@ describe("Admin web UI in headless Chromium", function () {
   it("sends a visitor to the login page, refuses a wrong password, then signs in", async () => {
     await tp.goto(`${hub.url}/admin/diagnostics`);
     await page.waitForURL(/\/admin\/login\?next=%2Fadmin%2Fdiagnostics$/);
-    await page.getByLabel("User name").fill(ADMIN.name);
-    await page.getByLabel("Password").fill("not the password");
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signIn(page, ADMIN.name, "not the password");
     await page.locator("#login-error:not([hidden])").waitFor();
     expect(await page.locator("#login-error").textContent()).to.equal("Wrong user name or password.");
     await screenshot(page, SHOTS, "01-login");
@@ -247,9 +245,7 @@ describe("Admin web UI in headless Chromium", function () {
   it("sends operators to the attendant console, gives them Diagnostics read-only and refuses them the admin pages", async () => {
     const op = await browser.newPage();
     await op.goto(`${hub.url}/admin/login`);
-    await op.page.getByLabel("User name").fill(OPERATOR.name);
-    await op.page.getByLabel("Password").fill(OPERATOR.password);
-    await op.page.getByRole("button", { name: "Sign in" }).click();
+    await signIn(op.page, OPERATOR.name, OPERATOR.password);
     await op.page.waitForURL(/\/console$/);
     await op.goto(`${hub.url}/admin`);
     await op.page.waitForURL(/\/admin\/diagnostics$/);

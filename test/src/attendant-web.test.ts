@@ -4,7 +4,7 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { Page, WebSocket as PageSocket } from "playwright-core";
 import type { RunningDemo } from "@presence-hub/scripts/demo";
-import { browserAvailable, launchBrowser, screenshot, TEST_OUTPUT, type TestBrowser, type TestPage } from "./support/browser.js";
+import { browserAvailable, launchBrowser, screenshot, TEST_OUTPUT, type TestBrowser, type TestPage, signIn as fillSignIn } from "./support/browser.js";
 import { waitFor } from "@presence-hub/core/testing";
 
 const SHOTS = "attendant-web";
@@ -83,9 +83,7 @@ describe("Attendant console in headless Chromium (against the demo)", function (
   async function signIn(tp: TestPage, who: { username: string; password: string }): Promise<void> {
     await tp.goto(`${demo.url}/`);
     await tp.page.waitForURL(/\/admin\/login\?next=%2Fconsole$/);
-    await tp.page.getByLabel("User name").fill(who.username);
-    await tp.page.getByLabel("Password").fill(who.password);
-    await tp.page.getByRole("button", { name: "Sign in" }).click();
+    await fillSignIn(tp.page, who.username, who.password);
     await tp.page.waitForURL(/\/console$/);
     await tp.page.locator('#live[data-state="open"]').waitFor();
   }

@@ -11,7 +11,7 @@ import { runCli, startCli, stopChild } from "./support/run-cli.js";
 import { PresencePublisher, startWatcher, type Watcher } from "./support/sipp.js";
 import { StreamClient } from "./support/stream-client.js";
 import { startTcpProxy } from "./support/tcp-proxy.js";
-import { launchBrowser, screenshot } from "./support/browser.js";
+import { launchBrowser, screenshot, signIn } from "./support/browser.js";
 
 type Node = Awaited<ReturnType<typeof startCli>> & { id: string };
 
@@ -189,9 +189,7 @@ describe("Cluster of three hub nodes on PostgreSQL", function () {
       const tp = await browser.newPage();
       const page = tp.page;
       await page.goto(`${node.url}/admin/login?next=%2Fadmin%2Fservices`);
-      await page.getByLabel("User name").fill("root");
-      await page.getByLabel("Password").fill("cluster admin password");
-      await page.getByRole("button", { name: "Sign in" }).click();
+      await signIn(page, "root", "cluster admin password");
       await page.waitForURL(/\/admin\/services$/);
       await page.locator("#cluster-table tbody tr").first().waitFor();
       const rows = await page.locator("#cluster-table tbody tr").count();

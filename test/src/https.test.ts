@@ -8,7 +8,7 @@ import path from "node:path";
 import { chromium, type Browser } from "playwright-core";
 import WebSocket from "ws";
 import { startTestHub, type TestHub } from "@presence-hub/core/testing";
-import { browserAvailable, CHROMIUM_PATH, screenshot, TestPage } from "./support/browser.js";
+import { browserAvailable, CHROMIUM_PATH, screenshot, TestPage, signIn } from "./support/browser.js";
 import { generateTlsCertificates, type TlsCertificates } from "./support/tls-certs.js";
 
 interface Answer {
@@ -170,9 +170,7 @@ describe("HTTPS", function () {
         // Plain HTTP first: the redirect port sends the browser to HTTPS.
         await tp.goto("http://127.0.0.1:26041/admin/login");
         await page.waitForURL("https://127.0.0.1:26040/admin/login");
-        await page.getByLabel("User name").fill(ADMIN.name);
-        await page.getByLabel("Password").fill(ADMIN.password);
-        await page.getByRole("button", { name: "Sign in" }).click();
+        await signIn(page, ADMIN.name, ADMIN.password);
         await page.waitForURL((u) => u.protocol === "https:" && u.pathname.startsWith("/admin") && !u.pathname.startsWith("/admin/login"));
         await screenshot(page, "https", "signed-in");
         const cookie = (await context.cookies()).find((c) => c.name === "ph_session");

@@ -96,3 +96,10 @@ export async function screenshot(page: Page, folder: string, name: string): Prom
   await page.screenshot({ path: file, fullPage: true, timeout: 15_000 });
   return file;
 }
+
+/** Fills the sign-in form on the page it shows (admin pages' and the console's) and submits it. */
+export async function signIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel("User name").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+}
