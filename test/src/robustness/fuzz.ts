@@ -56,7 +56,7 @@ export interface FuzzOptions<T> {
  * under `parser`. `check` returns the verdict and throws (an assertion) when a property fails.
  */
 export function fuzzParser<T>(parser: string, arb: fc.Arbitrary<T>, check: (input: T) => Verdict, options: FuzzOptions<T> = {}): void {
-  const figures = { cases: 0, accepted: 0, rejected: 0, slowestMs: 0 };
+  const figures = newFigures();
   const sizeOf = options.sizeOf ?? defaultSize;
   try {
     fc.assert(
@@ -71,11 +71,9 @@ export function fuzzParser<T>(parser: string, arb: fc.Arbitrary<T>, check: (inpu
           ms = Math.min(ms, performance.now() - started);
           if (ms > bound) throw new Error(`${parser}: one input took ${ms.toFixed(1)} ms twice (bound ${bound.toFixed(0)} ms for ${sizeOf(input)} bytes)`);
         }
-        figures.cases++;
-        figures[verdict]++;
-        figures.slowestMs = Math.max(figures.slowestMs, ms);
+        tally(figures, verdict, ms);
       }),
-      { numRuns: options.numRuns ?? FUZZ_RUNS, seed: FUZZ_SEED, endOnFailure: false },
+      runParameters(options),
     );
   } finally {
     recordCases(parser, figures);
@@ -84,7 +82,7 @@ export function fuzzParser<T>(parser: string, arb: fc.Arbitrary<T>, check: (inpu
 
 /** Like {@link fuzzParser} for asynchronous targets (HTTP routes): `check` resolves to the verdict. */
 export async function fuzzAsync<T>(parser: string, arb: fc.Arbitrary<T>, check: (input: T) => Promise<Verdict>, options: FuzzOptions<T> & { readonly boundMs?: number } = {}): Promise<void> {
-  const figures = { cases: 0, accepted: 0, rejected: 0, slowestMs: 0 };
+  const figures = newFigures();
   try {
     await fc.assert(
       fc.asyncProperty(arb, async (input) => {
@@ -92,15 +90,36 @@ export async function fuzzAsync<T>(parser: string, arb: fc.Arbitrary<T>, check: 
         const verdict = await check(input);
         const ms = performance.now() - started;
         if (options.boundMs !== undefined && ms > options.boundMs) throw new Error(`${parser}: one request took ${ms.toFixed(0)} ms (bound ${options.boundMs} ms)`);
-        figures.cases++;
-        figures[verdict]++;
-        figures.slowestMs = Math.max(figures.slowestMs, ms);
+        tally(figures, verdict, ms);
       }),
-      { numRuns: options.numRuns ?? FUZZ_RUNS, seed: FUZZ_SEED, endOnFailure: false },
+      runParameters(options),
     );
   } finally {
     recordCases(parser, figures);
   }
+}
+
+/** A parser's figures for the report, counted as the cases run. */
+interface ParserFigures {
+  cases: number;
+  accepted: number;
+  rejected: number;
+  slowestMs: number;
+}
+
+function newFigures(): ParserFigures {
+  return { cases: 0, accepted: 0, rejected: 0, slowestMs: 0 };
+}
+
+function tally(figures: ParserFigures, verdict: Verdict, ms: number): void {
+  figures.cases++;
+  figures[verdict]++;
+  figures.slowestMs = Math.max(figures.slowestMs, ms);
+}
+
+/** fast-check's run parameters: the CI or soak case count (or the caller's), the replay seed, every failure reported. */
+function runParameters(options: { readonly numRuns?: number }): { numRuns: number; seed: number | undefined; endOnFailure: false } {
+  return { numRuns: options.numRuns ?? FUZZ_RUNS, seed: FUZZ_SEED, endOnFailure: false };
 }
 
 /** Characters and fragments that break parsers: delimiters, escapes, encodings, limits. */
