@@ -79,6 +79,12 @@ describe("sip-uri", () => {
     }
   });
 
+  it("refuses a port with a leading zero, which would not format back as written (found by the robustness fuzzer)", () => {
+    expect(() => parseUri("sip:100.100.100.10:010?a=aaa")).to.throw(SipSyntaxError, /leading zero/);
+    expect(sip("sip:h:0").port).to.equal(0);
+    expect(sip("sip:h:5060").port).to.equal(5060);
+  });
+
   it("compares per RFC 3261 §19.1.4", () => {
     const eq = (a: string, b: string): boolean => uriEquals(parseUri(a), parseUri(b));
     // The RFC's equal pairs.

@@ -136,6 +136,9 @@ function parseSipParts(scheme: "sip" | "sips", text: string, start: number): Sip
     const start = ++i;
     while (i < n && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
     if (i === start || i - start > 5) throw new SipSyntaxError(URI_ELEMENT, `bad port in "${text}"`);
+    // "010" would be port 10 and come back as ":10": a URI that does not survive its own round
+    // trip (found by the robustness fuzzer). No peer writes one; refuse it like any bad port.
+    if (text.charCodeAt(start) === 0x30 && i - start > 1) throw new SipSyntaxError(URI_ELEMENT, `port with a leading zero in "${text}"`);
     port = Number(text.slice(start, i));
     if (port > 65535) throw new SipSyntaxError(URI_ELEMENT, `port out of range in "${text}"`);
   }
