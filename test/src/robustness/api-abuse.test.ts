@@ -104,6 +104,7 @@ describe("Robustness: API and UI abuse", function () {
       ["PUT", "/api/v1/settings/presence.monitorAll", { value: "yes" }, /monitorAll|value|boolean/],
       ["PUT", "/api/v1/settings/no.such.setting", { value: 1 }, /no.such.setting|unknown/],
       ["PUT", "/api/v1/connectors/abuse", { type: "sip-simple", server: "127.0.0.1:26299", expires: "forever" }, /expires/],
+      ["PUT", "/api/v1/connectors/abuse", { type: "sip-simple", server: "127.0.0.1:26299", listMemberTimeout: 0 }, /listMemberTimeout/],
       ["POST", "/api/v1/accounts", { name: "x", role: "root", password: "p" }, /role|password|name/],
       ["POST", "/api/v1/tokens", { role: "superuser" }, /role/],
       ["POST", "/api/v1/diagnostics/subscriptions", { username: ["alice"] }, /username/],
